@@ -26,7 +26,7 @@ replica_uses_cmk(rep) if filled(rep.kmsKeyArn)
 # METADATA
 # title: DynamoDB table has point-in-time recovery
 # description: >-
-#   PITR lets an order or catalogue table be restored to any second of the last 35 days after a
+#   PITR lets an order or catalogue table be restored to any second of up to the last 35 days after a
 #   bad deploy or a wrong batch write; without it the only copy is the live table.
 # custom:
 #   id: SHOP-DDB-001
@@ -100,8 +100,8 @@ deny_dynamodb_replica_no_pitr contains msg if {
 # METADATA
 # title: DynamoDB replica is encrypted with a customer-managed key
 # description: >-
-#   A replica is encrypted with a key of its own region; without kmsKeyArn it falls back to an
-#   AWS-owned key and the data leaves our key policy.
+#   A replica is encrypted with a key of its own region; without kmsKeyArn it falls back to the
+#   AWS-managed key (alias/aws/dynamodb) and the data leaves our key policy.
 # custom:
 #   id: SHOP-DDB-005
 #   severity: high

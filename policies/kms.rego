@@ -10,7 +10,7 @@ has_rotation(k) if k.enableKeyRotation == true
 # title: KMS key rotates yearly
 # description: >-
 #   Automatic rotation replaces the key material every year without re-encrypting data, which
-#   limits what a leaked key version can read and is required by PCI DSS for keys guarding cardholder data.
+#   limits how much data any one key version protects and how long a leaked version stays useful.
 # custom:
 #   id: SHOP-KMS-001
 #   severity: high

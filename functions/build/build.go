@@ -48,6 +48,8 @@ type Builder struct {
 	// CacheDir holds the archives, named by content hash.
 	CacheDir string
 	Target   Target
+	// Env is added to the go command's environment, e.g. GOCACHE for a clean build.
+	Env []string
 }
 
 // Artifact is one built function.
@@ -207,6 +209,7 @@ func (b *Builder) goCmd(ctx context.Context, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = b.Root
 	cmd.Env = append(os.Environ(), "GOOS="+b.Target.GOOS, "GOARCH="+b.Target.GOARCH, "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false")
+	cmd.Env = append(cmd.Env, b.Env...)
 	return cmd
 }
 

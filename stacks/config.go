@@ -1,0 +1,175 @@
+package stacks
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+)
+
+// configNamespace is the project's config namespace: keys are set as shopstack:<key>.
+const configNamespace = "shopstack"
+
+// Config is the typed stack configuration, read once from Pulumi config and validated before any
+// resource is registered. Pulumi.yaml declares every key with its type, default and description.
+type Config struct {
+	Environment        string
+	Regions            []string // the first is the writer region
+	LogRetentionDays   int
+	Function           FunctionSettings
+	DeletionProtection bool
+	Tags               map[string]string
+}
+
+// FunctionSettings sizes every Lambda function.
+type FunctionSettings struct {
+	MemoryMB       int
+	TimeoutSeconds int
+}
+
+// WriterRegion is the region where stock and orders are written.
+func (c Config) WriterRegion() string { return c.Regions[0] }
+
+// Environments are the stacks shopstack knows.
+var Environments = []string{"dev", "staging", "prod"}
+
+// logRetentionDays are the values CloudWatch Logs accepts for retentionInDays.
+var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// awsRegions are the commercial AWS regions a stack may deploy to.
+var awsRegions = []string{
+	"af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1",
+	"ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+	"ap-southeast-5", "ap-southeast-7", "ca-central-1", "ca-west-1", "eu-central-1", "eu-central-2",
+	"eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1",
+	"me-central-1", "me-south-1", "mx-central-1", "sa-east-1", "us-east-1", "us-east-2", "us-west-1",
+	"us-west-2",
+}
+
+// reservedTags are set by shopstack itself and may not be overridden by the tags key.
+var reservedTags = []string{"environment", "service", "project"}
+
+// LoadConfig reads the stack configuration and validates it, returning every problem at once.
+func LoadConfig(ctx *pulumi.Context) (Config, error) {
+	r := reader{cfg: config.New(ctx, configNamespace)}
+	c := Config{
+		Environment:        r.string("environment"),
+		Regions:            r.strings("regions"),
+		LogRetentionDays:   r.int("logRetentionDays"),
+		DeletionProtection: r.bool("deletionProtection"),
+		Tags:               r.stringMap("tags"),
+		Function: FunctionSettings{
+			MemoryMB:       r.int("functionMemoryMb"),
+			TimeoutSeconds: r.int("functionTimeoutSeconds"),
+		},
+	}
+	if err := errors.Join(r.problems...); err != nil {
+		return Config{}, fmt.Errorf("invalid stack config:\n%w", err)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, fmt.Errorf("invalid stack config:\n%w", err)
+	}
+	return c, nil
+}
+
+// Validate reports every value outside what shopstack accepts, each naming its key and the allowed
+// values.
+func (c Config) Validate() error {
+	var problems []error
+	bad := func(key, format string, args ...any) {
+		problems = append(problems, fmt.Errorf("%s:%s: %s", configNamespace, key, fmt.Sprintf(format, args...)))
+	}
+	if !slices.Contains(Environments, c.Environment) {
+		bad("environment", "%q is not allowed; use one of %s", c.Environment, strings.Join(Environments, ", "))
+	}
+	if len(c.Regions) == 0 {
+		bad("regions", "at least one region is required; the first is the writer region")
+	}
+	for i, region := range c.Regions {
+		if !slices.Contains(awsRegions, region) {
+			bad("regions", "%q is not a known AWS region; use AWS region names such as us-east-1, eu-west-1", region)
+		}
+		if slices.Index(c.Regions, region) != i {
+			bad("regions", "%q is listed twice; each region may appear once", region)
+		}
+	}
+	if !slices.Contains(logRetentionDays, c.LogRetentionDays) {
+		bad("logRetentionDays", "%d is not a CloudWatch retention; use one of %s", c.LogRetentionDays, joinInts(logRetentionDays))
+	}
+	if c.Function.MemoryMB < 128 || c.Function.MemoryMB > 10240 {
+		bad("functionMemoryMb", "%d is out of range; use 128 to 10240", c.Function.MemoryMB)
+	}
+	if c.Function.TimeoutSeconds < 1 || c.Function.TimeoutSeconds > 29 {
+		bad("functionTimeoutSeconds", "%d is out of range; use 1 to 29 (API Gateway REST integrations time out at 29 s)", c.Function.TimeoutSeconds)
+	}
+	for key := range c.Tags {
+		if slices.Contains(reservedTags, key) {
+			bad("tags", "key %q is set by shopstack; use another key than %s", key, strings.Join(reservedTags, ", "))
+		}
+	}
+	return errors.Join(problems...)
+}
+
+// reader reads typed values and collects every read error instead of stopping at the first.
+type reader struct {
+	cfg      *config.Config
+	problems []error
+}
+
+func (r *reader) fail(key string, err error) {
+	if errors.Is(err, config.ErrMissingVar) {
+		err = errors.New("is required (declared in Pulumi.yaml; set it with pulumi config set)")
+	}
+	r.problems = append(r.problems, fmt.Errorf("%s:%s: %w", configNamespace, key, err))
+}
+
+func (r *reader) string(key string) string {
+	v, err := r.cfg.Try(key)
+	if err != nil {
+		r.fail(key, err)
+	}
+	return v
+}
+
+func (r *reader) int(key string) int {
+	v, err := r.cfg.TryInt(key)
+	if err != nil {
+		r.fail(key, fmt.Errorf("must be an integer: %w", err))
+	}
+	return v
+}
+
+func (r *reader) bool(key string) bool {
+	v, err := r.cfg.TryBool(key)
+	if err != nil {
+		r.fail(key, fmt.Errorf("must be true or false: %w", err))
+	}
+	return v
+}
+
+func (r *reader) strings(key string) []string {
+	var v []string
+	if err := r.cfg.TryObject(key, &v); err != nil {
+		r.fail(key, fmt.Errorf("must be a list of strings: %w", err))
+	}
+	return v
+}
+
+func (r *reader) stringMap(key string) map[string]string {
+	var v map[string]string
+	if err := r.cfg.TryObject(key, &v); err != nil {
+		r.fail(key, fmt.Errorf("must be a map of strings: %w", err))
+	}
+	return v
+}
+
+func joinInts(values []int) string {
+	parts := make([]string, len(values))
+	for i, v := range values {
+		parts[i] = fmt.Sprint(v)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,72 @@
+// Package stacks declares the shopstack platform: one Pulumi stack per environment, with the same
+// regional deployment instantiated once per configured region.
+package stacks
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Platform is what one stack built, for main and for the tests.
+type Platform struct {
+	Config  Config
+	Regions []*Region // in config order; Regions[0] is the writer region
+}
+
+// Run is the Pulumi program.
+func Run(ctx *pulumi.Context) error {
+	_, err := NewPlatform(ctx)
+	return err
+}
+
+// NewPlatform reads and validates the config (failing before any resource registers), builds the
+// function archives, declares every region and exports the outputs contract.
+func NewPlatform(ctx *pulumi.Context) (*Platform, error) {
+	cfg, err := LoadConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	artifacts, err := BuildFunctions(ctx.Context())
+	if err != nil {
+		return nil, err
+	}
+	p := &Platform{Config: cfg}
+	tags := cfg.baseTags()
+	for i, region := range cfg.Regions {
+		provider, err := aws.NewProvider(ctx, "aws-"+region, &aws.ProviderArgs{
+			Region:      pulumi.String(region),
+			DefaultTags: &aws.ProviderDefaultTagsArgs{Tags: tags},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("provider %s: %w", region, err)
+		}
+		r, err := NewRegion(ctx, region, &RegionArgs{
+			Region:    region,
+			Writer:    i == 0,
+			Config:    cfg,
+			Artifacts: artifacts,
+			Tags:      tags,
+		}, pulumi.Provider(provider))
+		if err != nil {
+			return nil, err
+		}
+		p.Regions = append(p.Regions, r)
+	}
+	exportOutputs(ctx, p)
+	return p, nil
+}
+
+// baseTags are on every taggable resource: the config's extra tags plus project and environment.
+func (c Config) baseTags() pulumi.StringMap {
+	tags := pulumi.StringMap{}
+	for _, k := range slices.Sorted(maps.Keys(c.Tags)) {
+		tags[k] = pulumi.String(c.Tags[k])
+	}
+	tags["project"] = pulumi.String("shopstack")
+	tags["environment"] = pulumi.String(c.Environment)
+	return tags
+}

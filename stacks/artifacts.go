@@ -3,6 +3,8 @@ package stacks
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -41,4 +43,9 @@ func (a Artifacts) Archive(name string) (pulumi.Archive, error) {
 		return nil, fmt.Errorf("no built function %q under functions/", name)
 	}
 	return pulumi.NewFileArchive(art.Archive), nil
+}
+
+// Names returns the function names in order.
+func (a Artifacts) Names() []string {
+	return slices.Sorted(maps.Keys(a))
 }

@@ -1,0 +1,120 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCartSetAndGet(t *testing.T) {
+	f := newFixture(t)
+	mug := f.product("Mug", "kitchen", 1200, 5)
+	lamp := f.product("Lamp", "lighting", 4500, 1)
+
+	r := f.cart(alice, "c1", mug, 2)
+	assert.Equal(t, "c1", r.str("cartId"))
+	r = f.cart(alice, "c1", lamp, 3)
+	assert.Equal(t, map[string]any{"amount": 2*1200.0 + 3*4500.0, "currency": "EUR"}, r.json["total"])
+	items := r.json["items"].([]any)
+	require.Len(t, items, 2)
+	line := items[1].(map[string]any)
+	assert.Equal(t, lamp, line["productId"])
+	assert.Equal(t, 3.0, line["quantity"])
+	assert.Equal(t, map[string]any{"amount": 13500.0, "currency": "EUR"}, line["lineTotal"])
+	assert.Equal(t, false, line["inStock"], "3 lamps wanted, 1 in stock")
+
+	// GET prices with the current product record, not the one at the time of adding.
+	f.do("PUT", "/products/"+mug, admin, `{"name":"Mug","category":"kitchen","price":{"amount":1000,"currency":"EUR"},"lowStockThreshold":0}`)
+	g := f.do("GET", "/carts/c1", alice, "")
+	require.Equal(t, 200, g.StatusCode, g.Body)
+	assert.Equal(t, 2*1000.0+3*4500.0, g.json["total"].(map[string]any)["amount"])
+	assert.NotEmpty(t, g.str("expiresAt"))
+
+	// Quantity 0 removes the line; setting again replaces the quantity.
+	r = f.cart(alice, "c1", lamp, 0)
+	assert.Len(t, r.json["items"].([]any), 1)
+	r = f.cart(alice, "c1", mug, 5)
+	assert.Equal(t, 5000.0, r.json["total"].(map[string]any)["amount"])
+
+	// A product in another currency cannot join a EUR cart.
+	usd := f.do("POST", "/products", admin, `{"name":"Hat","category":"wear","price":{"amount":900,"currency":"USD"},"stock":1}`)
+	require.Equal(t, 201, usd.StatusCode)
+
+	for name, c := range map[string]struct {
+		as     who
+		target string
+		body   string
+		status int
+		code   string
+	}{
+		"anonymous":       {anon, "/carts/c1/items/" + mug, `{"quantity":1}`, 401, "unauthorized"},
+		"someone else":    {bob, "/carts/c1/items/" + mug, `{"quantity":1}`, 403, "forbidden"},
+		"unknown product": {alice, "/carts/c1/items/nope", `{"quantity":1}`, 404, "not_found"},
+		"too many":        {alice, "/carts/c1/items/" + mug, `{"quantity":100}`, 400, "invalid"},
+		"negative":        {alice, "/carts/c1/items/" + mug, `{"quantity":-1}`, 400, "invalid"},
+		"missing":         {alice, "/carts/c1/items/" + mug, `{}`, 400, "invalid"},
+		"null":            {alice, "/carts/c1/items/" + mug, `{"quantity":null}`, 400, "invalid"},
+		"string":          {alice, "/carts/c1/items/" + mug, `{"quantity":"2"}`, 400, "invalid"},
+		"unknown field":   {alice, "/carts/c1/items/" + mug, `{"quantity":1,"price":1}`, 400, "invalid"},
+		"bad cart id":     {alice, "/carts/c%211/items/" + mug, `{"quantity":1}`, 400, "invalid"},
+		"other currency":  {alice, "/carts/c1/items/" + usd.str("productId"), `{"quantity":1}`, 422, "unprocessable"},
+	} {
+		t.Run("put "+name, func(t *testing.T) {
+			r := f.do("PUT", c.target, c.as, c.body)
+			assert.Equal(t, c.status, r.StatusCode, r.Body)
+			assert.Equal(t, c.code, r.errCode())
+		})
+	}
+
+	for name, c := range map[string]struct {
+		as     who
+		target string
+		status int
+	}{
+		"anonymous":    {anon, "/carts/c1", 401},
+		"someone else": {bob, "/carts/c1", 403},
+		"missing":      {alice, "/carts/c2", 404},
+		"bad id":       {alice, "/carts/" + strings.Repeat("x", 65), 400},
+	} {
+		t.Run("get "+name, func(t *testing.T) {
+			assert.Equal(t, c.status, f.do("GET", c.target, c.as, "").StatusCode)
+		})
+	}
+	assert.Len(t, f.do("GET", "/carts/c1", alice, "").json["items"].([]any), 1, "failed requests changed the cart")
+}
+
+func TestCartDelete(t *testing.T) {
+	f := newFixture(t)
+	mug := f.product("Mug", "kitchen", 1200, 5)
+	lamp := f.product("Lamp", "lighting", 4500, 5)
+	f.cart(alice, "c1", mug, 1)
+	f.cart(alice, "c1", lamp, 1)
+
+	r := f.do("DELETE", "/carts/c1/items/"+mug, alice, "")
+	require.Equal(t, 200, r.StatusCode, r.Body)
+	items := r.json["items"].([]any)
+	require.Len(t, items, 1)
+	assert.Equal(t, lamp, items[0].(map[string]any)["productId"])
+
+	assert.Equal(t, 200, f.do("DELETE", "/carts/c1/items/"+mug, alice, "").StatusCode, "deleting an absent line is fine")
+	r = f.do("DELETE", "/carts/c1/items/"+lamp, alice, "")
+	assert.Empty(t, r.json["items"])
+	assert.Equal(t, map[string]any{"amount": 0.0, "currency": ""}, r.json["total"])
+
+	assert.Equal(t, 401, f.do("DELETE", "/carts/c1/items/"+mug, anon, "").StatusCode)
+	assert.Equal(t, 403, f.do("DELETE", "/carts/c1/items/"+mug, bob, "").StatusCode)
+	assert.Equal(t, 404, f.do("DELETE", "/carts/none/items/"+mug, alice, "").StatusCode)
+	assert.Equal(t, 400, f.do("DELETE", "/carts/c1/items/x%20y", alice, "").StatusCode)
+}
+
+func TestCartLineLimit(t *testing.T) {
+	f := newFixture(t)
+	for i := 0; i < 50; i++ {
+		f.cart(alice, "big", f.product("P", "bulk", 100, 1), 1)
+	}
+	r := f.do("PUT", "/carts/big/items/"+f.product("P", "bulk", 100, 1), alice, `{"quantity":1}`)
+	assert.Equal(t, 422, r.StatusCode)
+	assert.Contains(t, r.errMessage(), "at most 50")
+}

@@ -3,6 +3,9 @@ package stacks
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"net/mail"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -22,6 +25,25 @@ type Config struct {
 	Function           FunctionSettings
 	DeletionProtection bool
 	Tags               map[string]string
+	AllowedOrigins     []string
+	Throttling         Throttling
+	Alarms             AlarmSettings
+}
+
+// Throttling limits every API stage.
+type Throttling struct {
+	RateLimit  int // requests per second
+	BurstLimit int
+}
+
+// AlarmSettings are the thresholds of the alarms and who is told.
+type AlarmSettings struct {
+	Emails                 []string
+	FunctionErrors         int
+	DurationPercentTimeout int
+	API5xxErrors           int
+	APILatencyP99Ms        int
+	ReplicationLatencyMs   int
 }
 
 // FunctionSettings sizes every Lambda function.
@@ -64,6 +86,19 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 		Function: FunctionSettings{
 			MemoryMB:       r.int("functionMemoryMb"),
 			TimeoutSeconds: r.int("functionTimeoutSeconds"),
+		},
+		AllowedOrigins: r.strings("allowedOrigins"),
+		Throttling: Throttling{
+			RateLimit:  r.int("throttleRateLimit"),
+			BurstLimit: r.int("throttleBurstLimit"),
+		},
+		Alarms: AlarmSettings{
+			Emails:                 r.strings("alarmEmails"),
+			FunctionErrors:         r.int("alarmFunctionErrors"),
+			DurationPercentTimeout: r.int("alarmDurationPercentOfTimeout"),
+			API5xxErrors:           r.int("alarmApi5xxErrors"),
+			APILatencyP99Ms:        r.int("alarmApiLatencyP99Ms"),
+			ReplicationLatencyMs:   r.int("alarmReplicationLatencyMs"),
 		},
 	}
 	if err := errors.Join(r.problems...); err != nil {
@@ -110,7 +145,52 @@ func (c Config) Validate() error {
 			bad("tags", "key %q is set by shopstack; use another key than %s", key, strings.Join(reservedTags, ", "))
 		}
 	}
+	for _, origin := range c.AllowedOrigins {
+		if !validOrigin(origin) {
+			bad("allowedOrigins", "%q is not an origin; use scheme://host[:port] with https (http only for localhost), no path", origin)
+		}
+	}
+	if c.Throttling.RateLimit < 1 {
+		bad("throttleRateLimit", "%d must be a positive number of requests per second", c.Throttling.RateLimit)
+	}
+	if c.Throttling.BurstLimit < 1 || c.Throttling.BurstLimit < c.Throttling.RateLimit {
+		bad("throttleBurstLimit", "%d must be positive and at least throttleRateLimit (%d)", c.Throttling.BurstLimit, c.Throttling.RateLimit)
+	}
+	for _, email := range c.Alarms.Emails {
+		if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email {
+			bad("alarmEmails", "%q is not an email address; use name@domain", email)
+		}
+	}
+	positive := map[string]int{
+		"alarmFunctionErrors":       c.Alarms.FunctionErrors,
+		"alarmApi5xxErrors":         c.Alarms.API5xxErrors,
+		"alarmApiLatencyP99Ms":      c.Alarms.APILatencyP99Ms,
+		"alarmReplicationLatencyMs": c.Alarms.ReplicationLatencyMs,
+	}
+	for _, key := range slices.Sorted(maps.Keys(positive)) {
+		if positive[key] < 1 {
+			bad(key, "%d must be a positive integer", positive[key])
+		}
+	}
+	if p := c.Alarms.DurationPercentTimeout; p < 1 || p > 100 {
+		bad("alarmDurationPercentOfTimeout", "%d is out of range; use 1 to 100", p)
+	}
 	return errors.Join(problems...)
+}
+
+// validOrigin accepts what a browser sends as Origin: scheme, host and optional port.
+func validOrigin(origin string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return false
+	}
+	switch u.Scheme {
+	case "https":
+		return true
+	case "http":
+		return u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1"
+	}
+	return false
 }
 
 // reader reads typed values and collects every read error instead of stopping at the first.

@@ -31,6 +31,10 @@ type Function struct {
 	LogGroup *cloudwatch.LogGroup
 	Name     pulumi.StringOutput
 	Arn      pulumi.StringOutput
+	// TimeoutSeconds is the configured timeout, for alarms on duration.
+	TimeoutSeconds int
+
+	logicalName string
 }
 
 // xrayWriteActions have no resource-level permissions: AWS only accepts "*" for them.
@@ -39,7 +43,7 @@ var xrayWriteActions = []string{"xray:PutTraceSegments", "xray:PutTelemetryRecor
 // NewFunction declares a role only Lambda can assume, with exactly the permissions the function
 // needs; a log group with the configured retention; and the function on provided.al2023 / arm64.
 func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...pulumi.ResourceOption) (*Function, error) {
-	f := &Function{}
+	f := &Function{TimeoutSeconds: args.Settings.TimeoutSeconds, logicalName: name}
 	if err := ctx.RegisterComponentResource("shopstack:function:Function", name, f, opts...); err != nil {
 		return nil, err
 	}

@@ -5,12 +5,34 @@ import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 // Output keys are the contract frontend teams read with `pulumi stack output --json`: renaming or
 // removing one breaks them, and tests/outputs_test.go fails first.
 const (
+	OutputAPIURL              = "apiUrl"           // base URL of the writer region's API
+	OutputAPIURLs             = "apiUrls"          // region -> base URL of that region's API
+	OutputRegion              = "region"           // the writer region
+	OutputWriterRegion        = "writerRegion"     // same as region, named for what it means
+	OutputUserPoolID          = "userPoolId"       // Cognito user pool for sign-in
+	OutputUserPoolClientID    = "userPoolClientId" // Cognito app client for the frontends
 	OutputCounterFunctionName = "counterFunctionName"
 	OutputCounterFunctionArn  = "counterFunctionArn"
 )
 
+// OutputKeys lists every exported key.
+var OutputKeys = []string{
+	OutputAPIURL, OutputAPIURLs, OutputCounterFunctionArn, OutputCounterFunctionName,
+	OutputRegion, OutputUserPoolClientID, OutputUserPoolID, OutputWriterRegion,
+}
+
 func exportOutputs(ctx *pulumi.Context, p *Platform) {
 	writer := p.Regions[0]
+	urls := pulumi.StringMap{}
+	for _, r := range p.Regions {
+		urls[r.Name] = r.API.URL
+	}
+	ctx.Export(OutputAPIURL, writer.API.URL)
+	ctx.Export(OutputAPIURLs, urls)
+	ctx.Export(OutputRegion, pulumi.String(writer.Name))
+	ctx.Export(OutputWriterRegion, pulumi.String(writer.Name))
+	ctx.Export(OutputUserPoolID, p.Identity.UserPool.ID())
+	ctx.Export(OutputUserPoolClientID, p.Identity.Client.ID())
 	ctx.Export(OutputCounterFunctionName, writer.Counter.Name)
 	ctx.Export(OutputCounterFunctionArn, writer.Counter.Arn)
 }

@@ -9,12 +9,16 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"shopstack/functions/schema"
 )
 
 // Platform is what one stack built, for main and for the tests.
 type Platform struct {
-	Config  Config
-	Regions []*Region // in config order; Regions[0] is the writer region
+	Config   Config
+	Regions  []*Region // in config order; Regions[0] is the writer region
+	Data     *Data
+	Identity *Identity
 }
 
 // Run is the Pulumi program.
@@ -36,7 +40,8 @@ func NewPlatform(ctx *pulumi.Context) (*Platform, error) {
 	}
 	p := &Platform{Config: cfg}
 	tags := cfg.baseTags()
-	for i, region := range cfg.Regions {
+	var providers []RegionProvider
+	for _, region := range cfg.Regions {
 		provider, err := aws.NewProvider(ctx, "aws-"+region, &aws.ProviderArgs{
 			Region:      pulumi.String(region),
 			DefaultTags: &aws.ProviderDefaultTagsArgs{Tags: tags},
@@ -44,13 +49,36 @@ func NewPlatform(ctx *pulumi.Context) (*Platform, error) {
 		if err != nil {
 			return nil, fmt.Errorf("provider %s: %w", region, err)
 		}
-		r, err := NewRegion(ctx, region, &RegionArgs{
-			Region:    region,
-			Writer:    i == 0,
-			Config:    cfg,
-			Artifacts: artifacts,
-			Tags:      tags,
-		}, pulumi.Provider(provider))
+		providers = append(providers, RegionProvider{Name: region, Provider: provider})
+	}
+	writer := providers[0]
+	p.Data, err = NewData(ctx, "data", &DataArgs{
+		Regions:            providers,
+		Tables:             schema.Tables(),
+		DeletionProtection: cfg.DeletionProtection,
+		Tags:               tags,
+	}, pulumi.Provider(writer.Provider))
+	if err != nil {
+		return nil, err
+	}
+	p.Identity, err = NewIdentity(ctx, "identity", &IdentityArgs{
+		DeletionProtection: cfg.DeletionProtection,
+		Tags:               tags,
+	}, pulumi.Provider(writer.Provider))
+	if err != nil {
+		return nil, err
+	}
+	for _, region := range providers {
+		r, err := NewRegion(ctx, region.Name, &RegionArgs{
+			Region:       region.Name,
+			WriterRegion: writer.Name,
+			Regions:      cfg.Regions,
+			Config:       cfg,
+			Artifacts:    artifacts,
+			Data:         p.Data,
+			Identity:     p.Identity,
+			Tags:         tags,
+		}, pulumi.Provider(region.Provider))
 		if err != nil {
 			return nil, err
 		}

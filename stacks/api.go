@@ -1,0 +1,270 @@
+package stacks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	apigw "github.com/pulumi/pulumi-aws-apigateway/sdk/v2/go/apigateway"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigateway"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"shopstack/functions/routes"
+)
+
+// StageName is the API's one stage; URLs end in /v1/.
+const StageName = "v1"
+
+// APIArgs declares one region's REST API.
+type APIArgs struct {
+	Functions        map[string]*Function // service functions by name, as the route table names them
+	UserPoolArn      pulumi.StringInput   // Cognito pool the authorizer trusts
+	AllowedOrigins   []string
+	Throttling       Throttling
+	LogRetentionDays int
+	Tags             pulumi.StringMap
+}
+
+// API is a REST API whose routes come from the route table.
+type API struct {
+	pulumi.ResourceState
+
+	RestAPI    *apigw.RestAPI
+	AccessLogs *cloudwatch.LogGroup
+	URL        pulumi.StringOutput
+	RestAPIID  pulumi.StringOutput
+	StageName  pulumi.StringOutput
+	Name       pulumi.StringOutput // the REST API's name, the ApiName of its metrics
+
+	logicalName string
+}
+
+// cognitoAuthorizer is the one authorizer name every protected route shares.
+const cognitoAuthorizer = "cognito"
+
+// accessLogFormat is one JSON line per request, with what an operator needs to trace it.
+var accessLogFormat = mustJSON(map[string]string{
+	"requestId": "$context.requestId", "ip": "$context.identity.sourceIp", "caller": "$context.authorizer.claims.sub",
+	"requestTime": "$context.requestTime", "method": "$context.httpMethod", "resource": "$context.resourcePath",
+	"status": "$context.status", "latencyMs": "$context.responseLatency", "integrationLatencyMs": "$context.integration.latency",
+	"error": "$context.error.message",
+})
+
+// NewAPI declares the REST API with a route per route-table entry (and a CORS preflight per path),
+// the Cognito authorizer on protected routes, JSON gateway errors with CORS headers, stage
+// throttling, metrics and access logs.
+func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.ResourceOption) (*API, error) {
+	a := &API{logicalName: name}
+	if err := ctx.RegisterComponentResource("shopstack:api:API", name, a, opts...); err != nil {
+		return nil, err
+	}
+	tags := withService(args.Tags, "api")
+
+	accessLogs, err := cloudwatch.NewLogGroup(ctx, name+"-access-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String("/aws/apigateway/" + physicalName(ctx, "api") + "/access"),
+		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+		Tags:            tags,
+	}, pulumi.Parent(a))
+	if err != nil {
+		return nil, fmt.Errorf("api %s: access log group: %w", name, err)
+	}
+	account, err := newAPIGatewayAccount(ctx, name, tags, pulumi.Parent(a))
+	if err != nil {
+		return nil, err
+	}
+
+	apiRoutes, err := routeArgs(args)
+	if err != nil {
+		return nil, fmt.Errorf("api %s: %w", name, err)
+	}
+	restAPI, err := apigw.NewRestAPI(ctx, name, &apigw.RestAPIArgs{
+		Description:      pulumi.String("shopstack " + ctx.Stack() + " commerce API"),
+		StageName:        pulumi.String(StageName),
+		Routes:           apiRoutes,
+		GatewayResponses: gatewayResponses(args.AllowedOrigins),
+		Tags:             tags,
+	}, pulumi.Parent(a), pulumi.DependsOn([]pulumi.Resource{account}),
+		pulumi.Transforms([]pulumi.ResourceTransform{StageTransform(accessLogs.Arn, tags)}))
+	if err != nil {
+		return nil, fmt.Errorf("api %s: rest api: %w", name, err)
+	}
+
+	// Throttling, metrics and execution logs are method settings on the stage; "*/*" covers every
+	// route, so a route added to the table is throttled without a change here.
+	if _, err := apigateway.NewMethodSettings(ctx, name+"-settings", &apigateway.MethodSettingsArgs{
+		RestApi:    restAPI.Stage.RestApi(),
+		StageName:  restAPI.Stage.StageName(),
+		MethodPath: pulumi.String("*/*"),
+		Settings: &apigateway.MethodSettingsSettingsArgs{
+			ThrottlingRateLimit:  pulumi.Float64(float64(args.Throttling.RateLimit)),
+			ThrottlingBurstLimit: pulumi.Int(args.Throttling.BurstLimit),
+			MetricsEnabled:       pulumi.Bool(true),
+			LoggingLevel:         pulumi.String("ERROR"),
+			DataTraceEnabled:     pulumi.Bool(false),
+		},
+	}, pulumi.Parent(a), pulumi.DependsOn([]pulumi.Resource{account})); err != nil {
+		return nil, fmt.Errorf("api %s: method settings: %w", name, err)
+	}
+
+	a.RestAPI, a.AccessLogs = restAPI, accessLogs
+	a.URL = restAPI.Url
+	a.RestAPIID = restAPI.Stage.RestApi()
+	a.StageName = restAPI.Stage.StageName()
+	a.Name = restAPI.Api.Name()
+	if err := ctx.RegisterResourceOutputs(a, pulumi.Map{"url": a.URL}); err != nil {
+		return nil, fmt.Errorf("api %s: outputs: %w", name, err)
+	}
+	return a, nil
+}
+
+// routeArgs turns the route table into RestAPI routes, plus an OPTIONS preflight route per path
+// served by the function of that path's first route (the handlers answer preflights).
+func routeArgs(args *APIArgs) ([]apigw.RouteArgs, error) {
+	var out []apigw.RouteArgs
+	preflight := map[string]string{}
+	var paths []string
+	for _, r := range routes.All() {
+		fn, ok := args.Functions[r.Function]
+		if !ok {
+			return nil, fmt.Errorf("route %s %s: no function %q", r.Method, r.Path, r.Function)
+		}
+		route := apigw.RouteArgs{
+			Path:         r.Path,
+			Method:       methodOf(r.Method),
+			EventHandler: fn.Lambda,
+		}
+		if r.Access != routes.Public {
+			route.Authorizers = []apigw.AuthorizerArgs{{
+				AuthorizerName: pulumi.StringRef(cognitoAuthorizer),
+				Type:           pulumi.StringRef("token"),
+				AuthType:       pulumi.StringRef("cognito_user_pools"),
+				ParameterName:  "Authorization",
+				IdentitySource: []string{"method.request.header.Authorization"},
+				ProviderARNs:   []pulumi.StringInput{args.UserPoolArn},
+			}}
+		}
+		// Requests that lack a required header or body never reach (nor bill) a function.
+		if r.Body != nil || len(r.Headers) > 0 {
+			validator := apigw.RequestValidatorALL
+			route.RequestValidator = &validator
+			for _, h := range r.Headers {
+				route.RequiredParameters = append(route.RequiredParameters, apigw.RequiredParameterArgs{
+					In: pulumi.String("header"), Name: pulumi.String(h),
+				})
+			}
+		}
+		out = append(out, route)
+		if _, seen := preflight[r.Path]; !seen {
+			preflight[r.Path] = r.Function
+			paths = append(paths, r.Path)
+		}
+	}
+	for _, path := range paths {
+		out = append(out, apigw.RouteArgs{Path: path, Method: methodOf("OPTIONS"), EventHandler: args.Functions[preflight[path]].Lambda})
+	}
+	return out, nil
+}
+
+func methodOf(m string) *apigw.Method {
+	method := apigw.Method(m)
+	return &method
+}
+
+// gatewayResponses give errors API Gateway itself returns (401 from the authorizer, 400 from
+// validation, 429 from throttling, 5xx) the handlers' JSON error shape and CORS headers, so a
+// browser can read them.
+func gatewayResponses(origins []string) map[string]apigw.SwaggerGatewayResponseInput {
+	body := `{"error":{"code":"$context.error.responseType","message":$context.error.messageString}}`
+	headers := pulumi.StringMap{
+		"gatewayresponse.header.Access-Control-Allow-Headers": pulumi.String("'Authorization,Content-Type,Idempotency-Key'"),
+		"gatewayresponse.header.Access-Control-Allow-Methods": pulumi.String("'GET,POST,PUT,DELETE,OPTIONS'"),
+		"gatewayresponse.header.Vary":                         pulumi.String("'Origin'"),
+	}
+	// A gateway response can only carry a static header value: with one origin it is that origin;
+	// with several, the caller's Origin is echoed — these error bodies carry no data.
+	switch len(origins) {
+	case 0:
+	case 1:
+		headers["gatewayresponse.header.Access-Control-Allow-Origin"] = pulumi.String("'" + origins[0] + "'")
+	default:
+		headers["gatewayresponse.header.Access-Control-Allow-Origin"] = pulumi.String("method.request.header.Origin")
+	}
+	responses := map[string]apigw.SwaggerGatewayResponseInput{}
+	for _, kind := range []string{"DEFAULT_4XX", "DEFAULT_5XX"} {
+		responses[kind] = apigw.SwaggerGatewayResponseArgs{
+			ResponseParameters: headers,
+			ResponseTemplates:  pulumi.StringMap{"application/json": pulumi.String(body)},
+		}
+	}
+	return responses
+}
+
+// StageTransform sets what RestAPI has no input for on the stage it creates: access logs to our log
+// group, X-Ray tracing and our tags. RestAPI is a remote component; a transform is the way its
+// maintainers offer to shape its children (pulumi-aws-apigateway issue 172). The engine runs it
+// when the Stage registers; under unit-test mocks children never register, so the transform is
+// tested on its own.
+func StageTransform(accessLogArn pulumi.StringInput, tags pulumi.StringMap) pulumi.ResourceTransform {
+	return func(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
+		if args.Type != "aws:apigateway/stage:Stage" {
+			return nil
+		}
+		props := pulumi.Map{}
+		for k, v := range args.Props {
+			props[k] = v
+		}
+		props["accessLogSettings"] = pulumi.Map{
+			"destinationArn": accessLogArn,
+			"format":         pulumi.String(accessLogFormat),
+		}
+		props["xrayTracingEnabled"] = pulumi.Bool(true)
+		props["tags"] = tags
+		return &pulumi.ResourceTransformResult{Props: props, Opts: args.Opts}
+	}
+}
+
+// newAPIGatewayAccount gives API Gateway, in this region, the role it writes access and execution
+// logs with. It is an account-wide regional setting: stacks sharing an account share it.
+func newAPIGatewayAccount(ctx *pulumi.Context, name string, tags pulumi.StringMap, opts ...pulumi.ResourceOption) (*apigateway.Account, error) {
+	role, err := iam.NewRole(ctx, name+"-cloudwatch-role", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"apigateway.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
+		Description:      pulumi.String("API Gateway writes access and execution logs"),
+		Tags:             tags,
+	}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("api %s: cloudwatch role: %w", name, err)
+	}
+	// API Gateway creates and writes log groups named after the API; their names are only known
+	// once it has them, hence the prefix patterns rather than fixed ARNs.
+	policy, err := iam.NewRolePolicy(ctx, name+"-cloudwatch-policy", &iam.RolePolicyArgs{
+		Role: role.Name,
+		Policy: PolicyDocument([]Statement{{
+			Sid:     "WriteApiLogs",
+			Actions: []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents"},
+			Resources: pulumi.StringArray{
+				pulumi.Sprintf("arn:aws:logs:*:*:log-group:API-Gateway-Execution-Logs_*"),
+				pulumi.Sprintf("arn:aws:logs:*:*:log-group:/aws/apigateway/*"),
+			},
+		}}),
+	}, pulumi.Parent(role))
+	if err != nil {
+		return nil, fmt.Errorf("api %s: cloudwatch policy: %w", name, err)
+	}
+	account, err := apigateway.NewAccount(ctx, name+"-account", &apigateway.AccountArgs{
+		CloudwatchRoleArn: role.Arn,
+	}, append(opts, pulumi.DependsOn([]pulumi.Resource{policy}))...)
+	if err != nil {
+		return nil, fmt.Errorf("api %s: account settings: %w", name, err)
+	}
+	return account, nil
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}

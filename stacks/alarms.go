@@ -28,6 +28,8 @@ type Alarms struct {
 
 	Topic  *sns.Topic
 	Alarms []*cloudwatch.MetricAlarm
+
+	settings AlarmSettings
 }
 
 // dynamoOperations are the operations shopstack's code calls; DynamoDB publishes throttles and
@@ -72,23 +74,11 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 	}
 	a.Topic = topic
 
-	s := args.Settings
-	for _, f := range args.Functions {
-		dims := []pulumi.StringMap{{"FunctionName": f.Name}}
-		timeoutMs := float64(f.TimeoutSeconds * 1000)
-		for _, spec := range []alarmSpec{
-			{suffix: "errors", description: "function errors", namespace: "AWS/Lambda", metric: "Errors", dimensions: dims,
-				statistic: "Sum", threshold: float64(s.FunctionErrors), missing: "notBreaching"},
-			{suffix: "throttles", description: "function throttled: concurrency exhausted", namespace: "AWS/Lambda", metric: "Throttles", dimensions: dims,
-				statistic: "Sum", threshold: 1, missing: "notBreaching"},
-			{suffix: "duration-p99", description: "p99 duration near the timeout", namespace: "AWS/Lambda", metric: "Duration", dimensions: dims,
-				statistic: "p99", threshold: timeoutMs * float64(s.DurationPercentTimeout) / 100, missing: "notBreaching"},
-		} {
-			if err := a.add(ctx, f.logicalName+"-"+spec.suffix, spec, topic); err != nil {
-				return nil, fmt.Errorf("alarms %s: %w", name, err)
-			}
-		}
+	a.settings = args.Settings
+	if err := a.WatchFunctions(ctx, args.Functions...); err != nil {
+		return nil, fmt.Errorf("alarms %s: %w", name, err)
 	}
+	s := args.Settings
 	for _, api := range args.APIs {
 		dims := []pulumi.StringMap{{"ApiName": api.Name, "Stage": api.StageName}}
 		for _, spec := range []alarmSpec{
@@ -134,6 +124,36 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 		return nil, fmt.Errorf("alarms %s: outputs: %w", name, err)
 	}
 	return a, nil
+}
+
+// WatchFunctions adds the Errors, Throttles and p99 Duration alarms for functions declared after
+// the region's alarms, such as the event pipeline's.
+func (a *Alarms) WatchFunctions(ctx *pulumi.Context, functions ...*Function) error {
+	s := a.settings
+	for _, f := range functions {
+		dims := []pulumi.StringMap{{"FunctionName": f.Name}}
+		timeoutMs := float64(f.TimeoutSeconds * 1000)
+		for _, spec := range []alarmSpec{
+			{suffix: "errors", description: "function errors", namespace: "AWS/Lambda", metric: "Errors", dimensions: dims,
+				statistic: "Sum", threshold: float64(s.FunctionErrors), missing: "notBreaching"},
+			{suffix: "throttles", description: "function throttled: concurrency exhausted", namespace: "AWS/Lambda", metric: "Throttles", dimensions: dims,
+				statistic: "Sum", threshold: 1, missing: "notBreaching"},
+			{suffix: "duration-p99", description: "p99 duration near the timeout", namespace: "AWS/Lambda", metric: "Duration", dimensions: dims,
+				statistic: "p99", threshold: timeoutMs * float64(s.DurationPercentTimeout) / 100, missing: "notBreaching"},
+		} {
+			if err := a.add(ctx, f.logicalName+"-"+spec.suffix, spec, a.Topic); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Watch adds one alarm on a single metric, notifying the region's topic: for resources other
+// components own (queues, stream mappings, health checks, web ACLs).
+func (a *Alarms) Watch(ctx *pulumi.Context, name, description, namespace, metric string, dimensions pulumi.StringMap, statistic string, threshold float64, missing string) error {
+	return a.add(ctx, name, alarmSpec{description: description, namespace: namespace, metric: metric,
+		dimensions: []pulumi.StringMap{dimensions}, statistic: statistic, threshold: threshold, missing: missing}, a.Topic)
 }
 
 func (a *Alarms) add(ctx *pulumi.Context, name string, spec alarmSpec, topic *sns.Topic) error {

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -191,7 +192,7 @@ func parseGroups(v any) []string {
 	var raw []string
 	switch g := v.(type) {
 	case string:
-		raw = strings.FieldsFunc(strings.Trim(strings.TrimSpace(g), "[]"), func(r rune) bool { return r == ',' || r == ' ' })
+		raw = strings.FieldsFunc(g, func(r rune) bool { return r == ',' || r == '[' || r == ']' || unicode.IsSpace(r) })
 	case []any:
 		for _, x := range g {
 			if s, ok := x.(string); ok {

@@ -189,18 +189,17 @@ func (s *Checkout) Place(ctx context.Context, caller Caller, key string, in Plac
 }
 
 func (s *Checkout) place(ctx context.Context, caller Caller, key, cartID string) (Order, bool, error) {
-	rec, err := s.Orders.Idempotency(ctx, caller.ID, key)
-	switch {
-	case err == nil:
-		if rec.CartID != cartID {
-			return Order{}, false, Errorf(EUNPROCESSABLE, "Idempotency-Key was already used for cart %s; use a new key for another cart", rec.CartID)
-		}
-		o, err := s.Orders.Order(ctx, rec.OrderID, Fresh)
-		return o, true, err
-	case ErrorCode(err) != ENOTFOUND:
-		return Order{}, false, err
+	if o, replay, err := s.replay(ctx, caller, key, cartID); replay || err != nil {
+		return o, replay, err
 	}
 	cart, err := owned(ctx, s.Carts, caller, cartID, Fresh)
+	if ErrorCode(err) == ENOTFOUND {
+		// A concurrent request with the same key may have consumed the cart since the
+		// first look: its order and key record were committed with the cart's deletion.
+		if o, replay, rerr := s.replay(ctx, caller, key, cartID); replay || rerr != nil {
+			return o, replay, rerr
+		}
+	}
 	if err != nil {
 		return Order{}, false, err
 	}
@@ -221,6 +220,22 @@ func (s *Checkout) place(ctx context.Context, caller Caller, key, cartID string)
 		return Order{}, false, err
 	}
 	return o, false, nil
+}
+
+// replay returns the order an earlier checkout placed under the caller's key, with
+// replay true; replay is false when the key is unused.
+func (s *Checkout) replay(ctx context.Context, caller Caller, key, cartID string) (Order, bool, error) {
+	rec, err := s.Orders.Idempotency(ctx, caller.ID, key)
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		return Order{}, false, nil
+	case err != nil:
+		return Order{}, false, err
+	case rec.CartID != cartID:
+		return Order{}, false, Errorf(EUNPROCESSABLE, "Idempotency-Key was already used for cart %s; use a new key for another cart", rec.CartID)
+	}
+	o, err := s.Orders.Order(ctx, rec.OrderID, Fresh)
+	return o, err == nil, err
 }
 
 // OrderQuery selects a page of one owner's orders.

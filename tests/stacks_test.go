@@ -97,3 +97,10 @@ type policyDoc struct {
 		Resource  any
 	}
 }
+
+func countJSONList(t *testing.T, raw string) int {
+	t.Helper()
+	var l []any
+	require.NoError(t, json.Unmarshal([]byte(raw), &l))
+	return len(l)
+}

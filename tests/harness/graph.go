@@ -3,6 +3,7 @@ package harness
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -54,7 +55,7 @@ func Run(project, stack string, config map[string]string, program Program) (*Gra
 			pulumi.ToOutput(value).ApplyT(func(v any) any {
 				mu.Lock()
 				defer mu.Unlock()
-				outputs[key] = v
+				outputs[key] = jsonValue(v)
 				return v
 			})
 		}
@@ -76,6 +77,20 @@ func RunStack(root, stack string, program Program) (*Graph, error) {
 		return nil, err
 	}
 	return Run("shopstack", stack, config, program)
+}
+
+// jsonValue gives an output the shape `pulumi stack output --json` prints: maps, lists, strings,
+// numbers and booleans, whatever Go types the program exported.
+func jsonValue(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return fmt.Sprint(v)
+	}
+	return out
 }
 
 // OfType returns the resources of one type token, in URN order.

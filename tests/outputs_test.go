@@ -1,0 +1,49 @@
+package tests
+
+import (
+	"maps"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// contractKeys are the stack outputs frontend teams read with `pulumi stack output --json`, as the
+// README documents them. Written out here: renaming or dropping a key in the code fails this test.
+var contractKeys = []string{
+	"apiUrl", "apiUrls", "counterFunctionArn", "counterFunctionName",
+	"region", "userPoolClientId", "userPoolId", "writerRegion",
+}
+
+func TestOutputsContract(t *testing.T) {
+	forEachStack(t, func(t *testing.T, s stackRun) {
+		out := s.graph.Outputs
+		assert.Equal(t, contractKeys, slices.Sorted(maps.Keys(out)), "exact key set")
+		regions := s.regions(t)
+		writer := regions[0]
+		assert.Equal(t, writer, out["region"])
+		assert.Equal(t, writer, out["writerRegion"])
+
+		urls, ok := out["apiUrls"].(map[string]any)
+		require.True(t, ok, "apiUrls is a map")
+		assert.Equal(t, slices.Sorted(slices.Values(regions)), slices.Sorted(maps.Keys(urls)), "one API URL per region")
+		for _, region := range regions {
+			api, err := s.graph.Named(restAPIType, region+"-api")
+			require.NoError(t, err)
+			assert.Equal(t, api.State["url"], urls[region])
+		}
+		assert.Equal(t, urls[writer], out["apiUrl"])
+
+		pool, err := s.graph.Named("aws:cognito/userPool:UserPool", "identity-users")
+		require.NoError(t, err)
+		client, err := s.graph.Named("aws:cognito/userPoolClient:UserPoolClient", "identity-client")
+		require.NoError(t, err)
+		assert.Equal(t, pool.State["id"], out["userPoolId"])
+		assert.Equal(t, client.State["id"], out["userPoolClientId"])
+		counter, err := s.graph.Named(lambdaType, writer+"-counter")
+		require.NoError(t, err)
+		assert.Equal(t, counter.State["name"], out["counterFunctionName"])
+		assert.Equal(t, counter.State["arn"], out["counterFunctionArn"])
+	})
+}

@@ -1,0 +1,261 @@
+package tests
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"shopstack/tests/harness"
+	"shopstack/tests/plan"
+)
+
+// runPlan runs cmd/plan's code in process and returns its exit status, stdout and stderr.
+func runPlan(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := plan.Main(context.Background(), args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// TestPlanDeterministic plans every environment twice, as text and as JSON: a diff between two
+// plans is only meaningful when the same input gives the same bytes.
+func TestPlanDeterministic(t *testing.T) {
+	abs, err := filepath.Abs(root)
+	require.NoError(t, err)
+	for _, format := range []struct {
+		name string
+		args []string
+	}{
+		{"text", []string{"-root", root}},
+		{"json", []string{"-root", root, "-json"}},
+	} {
+		t.Run(format.name, func(t *testing.T) {
+			code1, out1, err1 := runPlan(t, format.args...)
+			code2, out2, err2 := runPlan(t, format.args...)
+			require.NotEmpty(t, out1)
+			assert.Equal(t, out1, out2, "stdout differs between two runs")
+			assert.Equal(t, err1, err2, "stderr differs between two runs")
+			assert.Equal(t, code1, code2)
+			assert.NotContains(t, out1, abs, "no absolute paths in the plan")
+			assert.NotContains(t, out1, os.TempDir()+"/", "no temporary paths in the plan")
+		})
+	}
+}
+
+// TestPlanInvalidConfig checks that a stack file with a bad value fails the plan with exit status
+// 1, names the key on stderr and plans nothing.
+func TestPlanInvalidConfig(t *testing.T) {
+	project, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name, config, key string
+	}{
+		{"retention not accepted by CloudWatch", "  shopstack:logRetentionDays: 8\n", "logRetentionDays"},
+		{"memory of the wrong type", "  shopstack:functionMemoryMb: lots\n", "functionMemoryMb"},
+		{"unknown environment", "", "environment"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), project, 0o644))
+			env := "dev"
+			if tc.key == "environment" {
+				env = "qa"
+			}
+			stackFile := "config:\n  shopstack:environment: " + env + "\n" + tc.config
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.dev.yaml"), []byte(stackFile), 0o644))
+
+			for _, args := range [][]string{{"-root", dir, "-stack", "dev"}, {"-root", dir, "-stack", "dev", "-json"}} {
+				code, stdout, stderr := runPlan(t, args...)
+				assert.Equal(t, 1, code, "exit status")
+				assert.Contains(t, stderr, tc.key, "stderr names the key")
+				assert.NotContains(t, stdout, "aws:", "nothing planned")
+			}
+		})
+	}
+
+	t.Run("unknown stack", func(t *testing.T) {
+		code, _, stderr := runPlan(t, "-root", root, "-stack", "nosuchstack")
+		assert.Equal(t, 1, code)
+		assert.Contains(t, stderr, "Pulumi.nosuchstack.yaml")
+	})
+}
+
+var verdictLine = regexp.MustCompile(`(?m)^policies: (\d+) mandatory, (\d+) advisory$`)
+
+// TestPlanProd checks what a reader of `make plan STACK=prod` relies on: every region, the
+// counter's role, log group and function in each, the outputs and the policy verdict line.
+func TestPlanProd(t *testing.T) {
+	code, out, stderr := runPlan(t, "-root", root, "-stack", "prod")
+	cfg, err := harness.LoadConfig(root, "prod")
+	require.NoError(t, err)
+	s := stackRun{name: "prod", config: cfg}
+	regions := s.regions(t)
+	require.NotEmpty(t, regions)
+	for _, region := range regions {
+		assert.Regexp(t, `(?m)^region `+regexp.QuoteMeta(region)+`: \d+ resources$`, out)
+		for _, line := range []string{
+			"aws:iam/role:Role " + region + "-counter-role (Function " + region + "-counter)",
+			"aws:cloudwatch/logGroup:LogGroup " + region + "-counter-logs (Function " + region + "-counter)",
+			"aws:lambda/function:Function " + region + "-counter (Function " + region + "-counter)",
+		} {
+			assert.Contains(t, out, "    "+line+"\n")
+		}
+	}
+	assert.Contains(t, out, "regions: "+strings.Join(sortedCopy(regions), ", ")+"\n")
+	assert.Contains(t, out, "  counterFunctionName = shopstack-prod-counter\n")
+
+	m := verdictLine.FindStringSubmatch(out)
+	require.NotNil(t, m, "policy verdict line")
+	if m[1] != "0" {
+		assert.Equal(t, 1, code, "a mandatory violation fails the plan")
+		assert.Contains(t, stderr, "mandatory policy")
+	} else {
+		assert.Equal(t, 0, code, stderr)
+	}
+}
+
+// TestPlanJSON checks the machine-readable plan against the graph the stack tests see.
+func TestPlanJSON(t *testing.T) {
+	_, out, _ := runPlan(t, "-root", root, "-json")
+	plans, err := plan.ReadJSON([]byte(out))
+	require.NoError(t, err)
+	runs := allStacks(t)
+	require.Len(t, plans, len(runs))
+	for i, s := range runs {
+		p := plans[i]
+		assert.Equal(t, s.name, p.Stack)
+		assert.Len(t, p.Resources, len(s.graph.Resources), "%s: every registered resource", s.name)
+		assert.ElementsMatch(t, sortedCopy(s.regions(t)), p.Regions)
+		for key := range s.graph.Outputs {
+			assert.Contains(t, p.Outputs, key)
+		}
+		assert.Equal(t, p.Policy.Mandatory+p.Policy.Advisory, len(p.Policy.Violations))
+	}
+}
+
+// TestPlanDiff checks the comparison behind `make plan-diff` on two small plans.
+func TestPlanDiff(t *testing.T) {
+	fn := plan.Resource{URN: "urn:fn", Type: "aws:lambda/function:Function", Name: "fn", Region: "us-east-1",
+		Custom: true, Inputs: map[string]any{"memorySize": 256.0, "tags": map[string]any{"a": "1"}}}
+	gone := plan.Resource{URN: "urn:gone", Type: "aws:sqs/queue:Queue", Name: "gone", Custom: true}
+	changed := fn
+	changed.Inputs = map[string]any{"memorySize": 512.0, "tags": map[string]any{"a": "1", "b": "2"}}
+	added := plan.Resource{URN: "urn:new", Type: "aws:dynamodb/table:Table", Name: "new", Custom: true}
+
+	base := []*plan.Plan{{Stack: "dev", Resources: []plan.Resource{fn, gone}, Outputs: map[string]any{"x": "1"}}}
+	head := []*plan.Plan{
+		{Stack: "dev", Resources: []plan.Resource{changed, added}, Outputs: map[string]any{"x": harness.Unknown}},
+		{Stack: "qa", Resources: []plan.Resource{added}},
+	}
+	diffs := plan.Compare(base, head)
+	require.Len(t, diffs, 2)
+	d := diffs[0]
+	assert.Equal(t, "dev", d.Stack)
+	require.Len(t, d.Added, 1)
+	assert.Equal(t, "urn:new", d.Added[0].URN)
+	require.Len(t, d.Removed, 1)
+	assert.Equal(t, "urn:gone", d.Removed[0].URN)
+	require.Len(t, d.Changed, 1)
+	var paths []string
+	for _, f := range d.Changed[0].Fields {
+		paths = append(paths, f.Path)
+	}
+	assert.Equal(t, []string{"inputs.memorySize", "inputs.tags.b"}, paths)
+	require.Len(t, d.Outputs, 1)
+	assert.Equal(t, "x", d.Outputs[0].Path)
+	assert.Equal(t, "head", diffs[1].Only)
+
+	var out bytes.Buffer
+	require.NoError(t, plan.WriteDiff(&out, "main", diffs))
+	assert.Contains(t, out.String(), "stack dev: 1 added, 1 removed, 1 changed, 1 outputs changed\n")
+	assert.Contains(t, out.String(), "      inputs.memorySize: 256 -> 512\n")
+	assert.Contains(t, out.String(), "      inputs.tags.b: (absent) -> \"2\"\n")
+
+	same := plan.Compare(base, base)
+	require.Len(t, same, 1)
+	assert.Empty(t, same[0].Added)
+	assert.Empty(t, same[0].Removed)
+	assert.Empty(t, same[0].Changed)
+}
+
+// TestDiagram draws a small architecture and checks the edges the diagram promises: API →
+// function, function → table, alarms (collapsed per region when many) → topic, table ⇢ replica,
+// and an event source mapping drawn as table → function.
+func TestDiagram(t *testing.T) {
+	const region = "us-east-1"
+	res := func(typ, name string, inputs, state map[string]any) plan.Resource {
+		return plan.Resource{URN: "urn:pulumi:dev::shopstack::" + typ + "::" + name, Type: typ, Name: name,
+			Region: region, Custom: true, Inputs: inputs, State: state}
+	}
+	fnArn := "arn:aws:lambda:us-east-1:1:function:shop-orders"
+	table := res("aws:dynamodb/table:Table", "us-east-1-orders",
+		map[string]any{"name": "shop-orders-table", "replicas": []any{map[string]any{"regionName": "eu-west-1"}}},
+		map[string]any{"name": "shop-orders-table", "arn": "arn:aws:dynamodb:us-east-1:1:table/shop-orders-table"})
+	fn := res("aws:lambda/function:Function", "us-east-1-orders",
+		map[string]any{"name": "shop-orders", "environment": map[string]any{"variables": map[string]any{"TABLE": "shop-orders-table"}}},
+		map[string]any{"name": "shop-orders", "arn": fnArn})
+	fn.URN += "-fn"
+	api := res("aws-apigateway:index:RestAPI", "us-east-1-api",
+		map[string]any{"routes": []any{map[string]any{"path": "/orders", "eventHandler": fn.URN}}}, map[string]any{})
+	api.Custom = false
+	topic := res("aws:sns/topic:Topic", "us-east-1-alerts", map[string]any{},
+		map[string]any{"name": "alerts", "arn": "arn:aws:sns:us-east-1:1:alerts"})
+	mapping := res("aws:lambda/eventSourceMapping:EventSourceMapping", "us-east-1-stream",
+		map[string]any{"eventSourceArn": "arn:aws:dynamodb:us-east-1:1:table/shop-orders-table/stream/x", "functionName": fnArn},
+		map[string]any{})
+	resources := []plan.Resource{table, fn, api, topic, mapping}
+	for _, name := range []string{"a", "b", "c", "d"} {
+		resources = append(resources, res("aws:cloudwatch/metricAlarm:MetricAlarm", "us-east-1-"+name,
+			map[string]any{"alarmActions": []any{"arn:aws:sns:us-east-1:1:alerts"}, "dimensions": map[string]any{"FunctionName": "shop-orders"}},
+			map[string]any{"name": name}))
+	}
+	d := plan.NewDiagram(&plan.Plan{Stack: "dev", Resources: resources})
+
+	require.Len(t, d.Clusters, 2, "the writer region and the replica's region")
+	assert.Equal(t, "eu-west-1", d.Clusters[0].Region)
+	mermaid := d.Mermaid()
+	for _, want := range []string{
+		"api_us_east_1_us_east_1_api --> lambda_us_east_1_us_east_1_orders",
+		"lambda_us_east_1_us_east_1_orders --> table_us_east_1_us_east_1_orders",
+		"alarm_us_east_1_all --> topic_us_east_1_us_east_1_alerts",
+		"alarm_us_east_1_all --> lambda_us_east_1_us_east_1_orders",
+		"table_us_east_1_us_east_1_orders -.-> replica_eu_west_1_us_east_1_orders",
+		"table_us_east_1_us_east_1_orders --> lambda_us_east_1_us_east_1_orders",
+		`alarm_us_east_1_all{{"4 alarms"}}`,
+		`subgraph region_eu_west_1["eu-west-1"]`,
+	} {
+		assert.Contains(t, mermaid, want)
+	}
+	assert.NotContains(t, mermaid, "eventsourcemapping", "wiring resources become edges, not nodes")
+	assert.Contains(t, d.DOT(), "table_us_east_1_us_east_1_orders -> replica_eu_west_1_us_east_1_orders [style=dashed];")
+}
+
+// TestDiagramEveryRegion draws every environment's recorded graph: one cluster per region.
+func TestDiagramEveryRegion(t *testing.T) {
+	code, out, stderr := runPlan(t, "-root", root, "-json")
+	plans, err := plan.ReadJSON([]byte(out))
+	require.NoError(t, err, "exit %d: %s", code, stderr)
+	for _, p := range plans {
+		// The JSON leaves out the mocks' state: references resolve on inputs and URNs only.
+		d := plan.NewDiagram(p)
+		var regions []string
+		for _, c := range d.Clusters {
+			regions = append(regions, c.Region)
+		}
+		assert.Equal(t, p.Regions, regions, p.Stack)
+	}
+}
+
+func sortedCopy(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,168 @@
+package tests
+
+import (
+	"bytes"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"shopstack/tests/harness"
+)
+
+// workflowFiles lists .github/workflows/*.yml, as absolute paths.
+func workflowFiles(t *testing.T) []string {
+	t.Helper()
+	abs, err := filepath.Abs(root)
+	require.NoError(t, err)
+	files, err := filepath.Glob(filepath.Join(abs, ".github", "workflows", "*.yml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	return files
+}
+
+// TestWorkflowsActionlint runs actionlint v1.7.12 (pinned in tools/go.mod) on every workflow and
+// fails on any finding. actionlint also runs shellcheck on run: scripts when it is installed.
+func TestWorkflowsActionlint(t *testing.T) {
+	if _, err := exec.LookPath("shellcheck"); err != nil {
+		t.Log("shellcheck is not installed: actionlint checks the workflows without linting run: scripts")
+	}
+	args := append([]string{"-C", filepath.Join(root, "tools"), "tool", "actionlint", "-no-color", "-oneline"}, workflowFiles(t)...)
+	cmd := exec.Command("go", args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	assert.NoError(t, err, "actionlint:\n%s", out.String())
+	assert.Empty(t, strings.TrimSpace(out.String()), "actionlint findings")
+}
+
+type workflow struct {
+	On          map[string]any `yaml:"on"`
+	Permissions any            `yaml:"permissions"`
+	Concurrency any            `yaml:"concurrency"`
+	Jobs        map[string]struct {
+		Needs       any               `yaml:"needs"`
+		Uses        string            `yaml:"uses"`
+		With        map[string]string `yaml:"with"`
+		Environment any               `yaml:"environment"`
+		Permissions map[string]string `yaml:"permissions"`
+		Strategy    struct {
+			Matrix map[string]any `yaml:"matrix"`
+		} `yaml:"strategy"`
+		Steps []struct {
+			Uses string            `yaml:"uses"`
+			With map[string]string `yaml:"with"`
+		} `yaml:"steps"`
+	} `yaml:"jobs"`
+}
+
+func readWorkflow(t *testing.T, name string) workflow {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", name))
+	require.NoError(t, err)
+	var w workflow
+	require.NoError(t, yaml.Unmarshal(data, &w), name)
+	return w
+}
+
+var pinned = regexp.MustCompile(`^[\w.-]+/[\w./-]+@[0-9a-f]{40}$`)
+
+// TestWorkflowsPinned checks that every action is pinned to a full commit SHA (a tag can be moved
+// to other code), that every workflow sets its permissions, and that every Pulumi run loads the
+// policy pack.
+func TestWorkflowsPinned(t *testing.T) {
+	for _, path := range workflowFiles(t) {
+		name := filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			w := readWorkflow(t, name)
+			assert.NotNil(t, w.Permissions, "top-level permissions")
+			for jobName, job := range w.Jobs {
+				if job.Uses != "" {
+					assert.True(t, strings.HasPrefix(job.Uses, "./.github/workflows/"), "job %s calls %s", jobName, job.Uses)
+				}
+				for _, step := range job.Steps {
+					if step.Uses == "" {
+						continue
+					}
+					assert.Regexp(t, pinned, step.Uses, "job %s", jobName)
+					if strings.HasPrefix(step.Uses, "pulumi/actions@") {
+						assert.Equal(t, "policies", step.With["policyPacks"], "job %s runs the policy pack", jobName)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestWorkflowsCoverEveryStack checks the pull request previews every environment and the
+// deployment updates every environment, prod last, each in its own GitHub environment.
+func TestWorkflowsCoverEveryStack(t *testing.T) {
+	stackNames, err := harness.Stacks(root)
+	require.NoError(t, err)
+
+	pr := readWorkflow(t, "pull-request.yml")
+	var previewed []string
+	for _, s := range pr.Jobs["preview"].Strategy.Matrix["stack"].([]any) {
+		previewed = append(previewed, s.(string))
+	}
+	assert.ElementsMatch(t, stackNames, previewed, "pull-request.yml previews every Pulumi.<env>.yaml")
+
+	deploy := readWorkflow(t, "deploy.yml")
+	require.Contains(t, deploy.On, "push")
+	assert.NotNil(t, deploy.Concurrency, "deployments are serialised")
+	jobOf := map[string]string{}
+	for name, job := range deploy.Jobs {
+		if stack := job.With["stack"]; stack != "" {
+			jobOf[stack] = name
+			assert.Equal(t, stack, job.With["environment"], "%s runs in its GitHub environment", name)
+			assert.Equal(t, "write", job.Permissions["id-token"], "%s uses OIDC", name)
+			assert.Equal(t, "read", job.Permissions["contents"], "%s", name)
+		}
+	}
+	require.ElementsMatch(t, stackNames, slices.Collect(maps.Keys(jobOf)), "deploy.yml updates every environment")
+
+	// prod must come after every other environment through the needs chain.
+	before := map[string]bool{}
+	var walk func(job string)
+	walk = func(job string) {
+		for _, n := range needs(deploy.Jobs[job].Needs) {
+			if !before[n] {
+				before[n] = true
+				walk(n)
+			}
+		}
+	}
+	walk(jobOf["prod"])
+	for stack, job := range jobOf {
+		if stack != "prod" {
+			assert.True(t, before[job], "prod deploys after %s", stack)
+		}
+	}
+
+	up := readWorkflow(t, "pulumi-up.yml")
+	job := up.Jobs["up"]
+	assert.Equal(t, "${{ inputs.environment }}", job.Environment, "the update runs in the caller's environment")
+	assert.Equal(t, map[string]string{"contents": "read", "id-token": "write"}, job.Permissions)
+}
+
+func needs(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, e := range v {
+			out = append(out, e.(string))
+		}
+		return out
+	}
+	return nil
+}

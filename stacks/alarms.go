@@ -30,6 +30,7 @@ type Alarms struct {
 	Alarms []*cloudwatch.MetricAlarm
 
 	settings AlarmSettings
+	tags     pulumi.StringMap
 }
 
 // dynamoOperations are the operations shopstack's code calls; DynamoDB publishes throttles and
@@ -56,6 +57,7 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 		return nil, err
 	}
 	tags := withService(args.Tags, "operations")
+	a.tags = tags
 	// The topic is not KMS-encrypted: CloudWatch cannot publish with the AWS-managed SNS key, and
 	// alarm notifications carry no customer data.
 	topic, err := sns.NewTopic(ctx, name+"-topic", &sns.TopicArgs{
@@ -166,7 +168,7 @@ func (a *Alarms) add(ctx *pulumi.Context, name string, spec alarmSpec, topic *sn
 		TreatMissingData:   pulumi.String(spec.missing),
 		AlarmActions:       pulumi.Array{topic.Arn},
 		OkActions:          pulumi.Array{topic.Arn},
-		Tags:               withService(nil, "operations"),
+		Tags:               a.tags,
 	}
 	if len(spec.dimensions) == 1 {
 		args.Namespace = pulumi.String(spec.namespace)

@@ -5,7 +5,7 @@ FN ?= counter
 PAYLOAD ?= {"number": 10}
 GO ?= go
 
-.PHONY: help test plan invoke functions bench
+.PHONY: help test plan plan-diff diagram invoke functions bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -17,6 +17,13 @@ test: ## every test: functions (against DynamoDB Local), stacks under mocks for 
 plan: ## offline plan under mocks: STACK=<env>, or every environment
 	$(GO) run ./cmd/plan $(if $(STACK),-stack $(STACK))
 
+plan-diff: ## resources added/removed/changed since BASE=<git ref> (planned in a temporary worktree)
+	@test -n '$(BASE)' || { echo 'usage: make plan-diff BASE=<git ref> [STACK=<env>]' >&2; exit 2; }
+	$(GO) run ./cmd/plan -base '$(BASE)' $(if $(STACK),-stack $(STACK))
+
+diagram: ## architecture of STACK=<env> (or every environment) to docs/diagram-<env>.mmd, and .svg with Graphviz
+	$(GO) run ./cmd/diagram $(if $(STACK),-stack $(STACK))
+
 invoke: ## build FN for this machine and invoke it through the Lambda Runtime API with PAYLOAD
 	@$(GO) run ./cmd/invoke -fn '$(FN)' -payload '$(PAYLOAD)'
 
@@ -25,3 +32,12 @@ functions: ## build every function archive for Lambda: <name> <sha256> <bytes>
 
 bench: ## benchmarks (figures recorded in README.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+.PHONY: cost cost-diff
+
+cost: ## monthly cost per region, service and resource, and per 1,000 orders: STACK=<env>, or every environment
+	$(GO) run ./cmd/cost $(if $(STACK),-stack $(STACK))
+
+cost-diff: ## monthly cost difference per resource and in total since BASE=<git ref> (priced in a temporary worktree)
+	@test -n '$(BASE)' || { echo 'usage: make cost-diff BASE=<git ref> [STACK=<env>]' >&2; exit 2; }
+	$(GO) run ./cmd/cost -base '$(BASE)' $(if $(STACK),-stack $(STACK))

@@ -1,0 +1,418 @@
+package plan
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"shopstack/tests/harness"
+)
+
+// Diagram is the architecture drawn from a plan: the resources a reader thinks in (APIs,
+// functions, tables, replicas, queues, topics, alarms, keys) clustered by region, with an edge
+// wherever one references another. IAM, log groups, providers and components are left out.
+type Diagram struct {
+	Stack    string
+	Clusters []Cluster // sorted by region
+	Edges    []Edge    // sorted
+}
+
+// Cluster is one region's nodes.
+type Cluster struct {
+	Region string
+	Nodes  []Node // sorted by ID
+}
+
+// Node is one drawn resource, or a count of many of one kind.
+type Node struct {
+	ID    string
+	Kind  string // "API", "Lambda", "Table", ...
+	Label string
+	Count int // > 1 for a node standing for several resources
+}
+
+// Edge points from a resource to one it references (API → function, function → table, alarm →
+// topic) or, dashed, from a table to its replica.
+type Edge struct {
+	From, To string
+	Dashed   bool
+}
+
+// kinds maps the type tokens the diagram draws to the word it shows; other types stay hidden.
+var kinds = map[string]string{
+	"aws-apigateway:index:RestAPI":                 "API",
+	"aws:apigateway/restApi:RestApi":               "API",
+	"aws:apigatewayv2/api:Api":                     "API",
+	"aws:lambda/function:Function":                 "Lambda",
+	"aws:dynamodb/table:Table":                     "Table",
+	"aws:dynamodb/tableReplica:TableReplica":       "Replica",
+	"aws:cloudwatch/metricAlarm:MetricAlarm":       "Alarm",
+	"aws:cloudwatch/compositeAlarm:CompositeAlarm": "Alarm",
+	"aws:sns/topic:Topic":                          "Topic",
+	"aws:sqs/queue:Queue":                          "Queue",
+	"aws:kms/key:Key":                              "KMS key",
+	"aws:cloudwatch/eventBus:EventBus":             "Event bus",
+	"aws:cloudwatch/eventRule:EventRule":           "Event rule",
+	"aws:scheduler/schedule:Schedule":              "Schedule",
+	"aws:s3/bucketV2:BucketV2":                     "Bucket",
+	"aws:s3/bucket:Bucket":                         "Bucket",
+	"aws:cloudfront/distribution:Distribution":     "CDN",
+	"aws:wafv2/webAcl:WebAcl":                      "WAF",
+	"aws:cognito/userPool:UserPool":                "User pool",
+}
+
+// consumers are the kinds a hidden wiring resource (event source mapping, permission,
+// subscription, event target) delivers to: it becomes an edge from its other end to them.
+var consumers = map[string]bool{"Lambda": true, "Queue": true}
+
+// collapse are the kinds drawn as one count node per region when a region has more than
+// collapseOver of them.
+var collapse = map[string]bool{"Alarm": true}
+
+const collapseOver = 3
+
+// NewDiagram draws a plan.
+func NewDiagram(p *Plan) *Diagram {
+	refs := references(p)
+
+	// Nodes: one per drawn resource, or one per (region, kind) for collapsed kinds.
+	nodeOf := map[string]string{} // URN → node ID
+	nodes := map[string]*Node{}
+	region := map[string]string{} // node ID → region
+	perKind := map[[2]string][]Resource{}
+	for _, r := range p.Resources {
+		if kind, ok := kinds[r.Type]; ok {
+			perKind[[2]string{r.Region, kind}] = append(perKind[[2]string{r.Region, kind}], r)
+		}
+	}
+	for key, rs := range perKind {
+		reg, kind := key[0], key[1]
+		if collapse[kind] && len(rs) > collapseOver {
+			id := nodeID(kind, reg, "all")
+			nodes[id] = &Node{ID: id, Kind: kind, Label: fmt.Sprintf("%d %ss", len(rs), strings.ToLower(kind)), Count: len(rs)}
+			region[id] = reg
+			for _, r := range rs {
+				nodeOf[r.URN] = id
+			}
+			continue
+		}
+		for _, r := range rs {
+			id := nodeID(kind, reg, r.Name)
+			nodes[id] = &Node{ID: id, Kind: kind, Label: kind + " " + shortName(r.Name, reg), Count: 1}
+			region[id] = reg
+			nodeOf[r.URN] = id
+		}
+	}
+
+	edges := map[Edge]bool{}
+	add := func(e Edge) {
+		if e.From != "" && e.To != "" && e.From != e.To {
+			edges[e] = true
+		}
+	}
+	for _, r := range p.Resources {
+		from, drawn := nodeOf[r.URN]
+		targets := refs[r.URN]
+		if drawn {
+			for _, t := range targets {
+				add(Edge{From: from, To: nodeOf[t]})
+			}
+			continue
+		}
+		// A hidden resource wiring exactly one source to one consumer becomes that edge.
+		var ends []string
+		for _, t := range targets {
+			if id, ok := nodeOf[t]; ok && !slices.Contains(ends, id) {
+				ends = append(ends, id)
+			}
+		}
+		if strings.HasPrefix(r.Type, "aws:iam/") || len(ends) != 2 {
+			continue
+		}
+		a, b := ends[0], ends[1]
+		switch ca, cb := consumers[nodes[a].Kind], consumers[nodes[b].Kind]; {
+		case cb && !ca:
+			add(Edge{From: a, To: b})
+		case ca && !cb:
+			add(Edge{From: b, To: a})
+		}
+	}
+
+	// Replicas declared inline on a table (replicas[].regionName) are drawn in their region.
+	for _, r := range p.Resources {
+		if kinds[r.Type] != "Table" {
+			continue
+		}
+		list, _ := r.Inputs["replicas"].([]any)
+		for _, e := range list {
+			m, _ := e.(map[string]any)
+			reg, _ := m["regionName"].(string)
+			if reg == "" {
+				continue
+			}
+			id := nodeID("Replica", reg, r.Name)
+			nodes[id] = &Node{ID: id, Kind: "Replica", Label: "Replica " + shortName(r.Name, r.Region), Count: 1}
+			region[id] = reg
+			add(Edge{From: nodeOf[r.URN], To: id, Dashed: true})
+		}
+	}
+
+	d := &Diagram{Stack: p.Stack}
+	byRegion := map[string][]Node{}
+	for id, n := range nodes {
+		byRegion[region[id]] = append(byRegion[region[id]], *n)
+	}
+	for _, reg := range slices.Sorted(maps.Keys(byRegion)) {
+		ns := byRegion[reg]
+		slices.SortFunc(ns, func(a, b Node) int { return cmp.Compare(a.ID, b.ID) })
+		d.Clusters = append(d.Clusters, Cluster{Region: reg, Nodes: ns})
+	}
+	d.Edges = slices.SortedFunc(maps.Keys(edges), func(a, b Edge) int {
+		return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To), cmp.Compare(boolInt(a.Dashed), boolInt(b.Dashed)))
+	})
+	return d
+}
+
+// shortName drops the region prefix that per-region logical names carry: the cluster says it.
+func shortName(name, region string) string {
+	if short, ok := strings.CutPrefix(name, region+"-"); ok && region != "" && short != "" {
+		return short
+	}
+	return name
+}
+
+// nodeID is a stable identifier Mermaid and DOT both accept.
+func nodeID(kind, region, name string) string {
+	var b strings.Builder
+	for _, s := range []string{kind, region, name} {
+		if s == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("_")
+		}
+		for _, c := range strings.ToLower(s) {
+			if (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') {
+				b.WriteRune(c)
+			} else {
+				b.WriteRune('_')
+			}
+		}
+	}
+	return b.String()
+}
+
+// references finds, for every resource, the resources its inputs point at: a value equal to
+// another resource's URN, id or physical name, or containing its URN or ARN. A name or id shared
+// by resources in several regions resolves to the one in the same region when there is one.
+func references(p *Plan) map[string][]string {
+	exact := map[string][]Resource{} // value → resources it identifies
+	var arns []struct {
+		arn string
+		r   Resource
+	}
+	for _, r := range p.Resources {
+		exact[r.URN] = append(exact[r.URN], r)
+		if !r.Custom {
+			continue
+		}
+		for _, key := range []string{"id", "name"} {
+			if v, _ := r.State[key].(string); len(v) >= 3 && v != harness.Unknown {
+				exact[v] = append(exact[v], r)
+			}
+		}
+		for key, v := range r.State {
+			s, _ := v.(string)
+			if strings.HasSuffix(strings.ToLower(key), "arn") && strings.HasPrefix(s, "arn:") {
+				exact[s] = append(exact[s], r)
+				arns = append(arns, struct {
+					arn string
+					r   Resource
+				}{s, r})
+			}
+		}
+	}
+	slices.SortFunc(arns, func(a, b struct {
+		arn string
+		r   Resource
+	}) int {
+		return cmp.Or(cmp.Compare(a.arn, b.arn), cmp.Compare(a.r.URN, b.r.URN))
+	})
+
+	out := map[string][]string{}
+	for _, r := range p.Resources {
+		found := map[string]bool{}
+		resolve := func(candidates []Resource) {
+			var same []Resource
+			for _, c := range candidates {
+				if c.Region == r.Region {
+					same = append(same, c)
+				}
+			}
+			if len(same) > 0 {
+				candidates = same
+			}
+			for _, c := range candidates {
+				if c.URN != r.URN {
+					found[c.URN] = true
+				}
+			}
+		}
+		walkStrings(r.Inputs, true, func(s string) {
+			if cs, ok := exact[s]; ok {
+				resolve(cs)
+				return
+			}
+			for _, a := range arns {
+				if containsBounded(s, a.arn) {
+					resolve([]Resource{a.r})
+				}
+			}
+			if strings.Contains(s, "urn:pulumi:") {
+				for _, c := range p.Resources {
+					if containsBounded(s, c.URN) {
+						resolve([]Resource{c})
+					}
+				}
+			}
+		})
+		if len(found) > 0 {
+			out[r.URN] = slices.Sorted(maps.Keys(found))
+		}
+	}
+	return out
+}
+
+// walkStrings calls f on every string in v, skipping tags (their values are labels, not
+// references) and, at the top, the resource's own name.
+func walkStrings(v any, top bool, f func(string)) {
+	switch v := v.(type) {
+	case string:
+		f(v)
+	case []any:
+		for _, e := range v {
+			walkStrings(e, false, f)
+		}
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			if k == "tags" || k == "tagsAll" || (top && (k == "name" || k == "namePrefix")) {
+				continue
+			}
+			walkStrings(v[k], false, f)
+		}
+	}
+}
+
+// containsBounded reports whether s contains sub not followed by a character that would make it
+// a longer identifier: "table/orders" in "table/orders/stream/x" but not in "table/orders2".
+func containsBounded(s, sub string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], sub)
+		if j < 0 {
+			return false
+		}
+		end := i + j + len(sub)
+		if end == len(s) || !isIdentChar(s[end]) {
+			return true
+		}
+		i += j + 1
+	}
+}
+
+func isIdentChar(c byte) bool {
+	return c == '-' || c == '_' || c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+}
+
+// Mermaid renders the diagram as a Mermaid flowchart, one subgraph per region.
+func (d *Diagram) Mermaid() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%%%% shopstack %s architecture, generated by `make diagram STACK=%s` from the offline plan\n", d.Stack, d.Stack)
+	b.WriteString("flowchart LR\n")
+	for _, c := range d.Clusters {
+		name := c.Region
+		if name == "" {
+			name = "global"
+		}
+		fmt.Fprintf(&b, "  subgraph %s[\"%s\"]\n", nodeID("region", name, ""), mermaidText(name))
+		for _, n := range c.Nodes {
+			fmt.Fprintf(&b, "    %s%s\n", n.ID, mermaidShape(n))
+		}
+		b.WriteString("  end\n")
+	}
+	for _, e := range d.Edges {
+		arrow := "-->"
+		if e.Dashed {
+			arrow = "-.->"
+		}
+		fmt.Fprintf(&b, "  %s %s %s\n", e.From, arrow, e.To)
+	}
+	return b.String()
+}
+
+func mermaidShape(n Node) string {
+	text := `"` + mermaidText(n.Label) + `"`
+	switch n.Kind {
+	case "Table", "Replica":
+		return "[(" + text + ")]"
+	case "Lambda":
+		return "(" + text + ")"
+	case "API":
+		return "[/" + text + "/]"
+	case "Alarm":
+		return "{{" + text + "}}"
+	case "Topic", "Queue", "Event bus":
+		return ">" + text + "]"
+	}
+	return "[" + text + "]"
+}
+
+// mermaidText escapes a label for a quoted Mermaid string.
+func mermaidText(s string) string {
+	return strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;").Replace(s)
+}
+
+// DOT renders the diagram for Graphviz, one cluster per region.
+func (d *Diagram) DOT() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "digraph %s {\n", strconv.Quote("shopstack-"+d.Stack))
+	b.WriteString("  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=11];\n  edge [color=\"#555555\"];\n")
+	for i, c := range d.Clusters {
+		name := c.Region
+		if name == "" {
+			name = "global"
+		}
+		fmt.Fprintf(&b, "  subgraph cluster_%d {\n    label=%s;\n    style=rounded;\n", i, strconv.Quote(name))
+		for _, n := range c.Nodes {
+			fmt.Fprintf(&b, "    %s [label=%s, shape=%s];\n", n.ID, strconv.Quote(n.Label), dotShape(n.Kind))
+		}
+		b.WriteString("  }\n")
+	}
+	for _, e := range d.Edges {
+		style := ""
+		if e.Dashed {
+			style = " [style=dashed]"
+		}
+		fmt.Fprintf(&b, "  %s -> %s%s;\n", e.From, e.To, style)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+func dotShape(kind string) string {
+	switch kind {
+	case "Table", "Replica":
+		return "cylinder"
+	case "Lambda":
+		return "box, style=rounded"
+	case "API":
+		return "parallelogram"
+	case "Alarm":
+		return "hexagon"
+	case "Topic", "Queue", "Event bus":
+		return "cds"
+	}
+	return "box"
+}

@@ -1,0 +1,90 @@
+package plan
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"shopstack/policies"
+)
+
+// DiagramMain is cmd/diagram: for -stack (or every environment) it writes
+// <out>/diagram-<stack>.mmd and, where Graphviz's dot is installed, <out>/diagram-<stack>.svg.
+// Policy violations do not stop a diagram; invalid config does (exit status 1).
+func DiagramMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("diagram", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	stack := fs.String("stack", "", "environment to draw; every environment when empty")
+	root := fs.String("root", ".", "project folder holding Pulumi.yaml and the Pulumi.<stack>.yaml files")
+	out := fs.String("out", "docs", "folder for the diagrams, relative to -root")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	names, err := selectStacks(*root, *stack)
+	if err != nil {
+		fmt.Fprintln(stderr, "diagram:", err)
+		return 1
+	}
+	engine, err := policies.New(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "diagram:", err)
+		return 1
+	}
+	dot, dotErr := exec.LookPath("dot")
+	status := 0
+	for _, name := range names {
+		p, err := Load(ctx, engine, *root, name)
+		if err != nil {
+			fmt.Fprintln(stderr, "diagram:", err)
+			status = 1
+			continue
+		}
+		d := NewDiagram(p)
+		base := filepath.Join(*out, "diagram-"+name)
+		if err := writeFile(filepath.Join(*root, base+".mmd"), []byte(d.Mermaid())); err != nil {
+			fmt.Fprintln(stderr, "diagram:", err)
+			status = 1
+			continue
+		}
+		fmt.Fprintf(stdout, "wrote %s.mmd\n", filepath.ToSlash(base))
+		if dotErr != nil {
+			fmt.Fprintf(stdout, "skipped %s.svg: Graphviz dot is not installed\n", filepath.ToSlash(base))
+			continue
+		}
+		svg, err := renderSVG(ctx, dot, d.DOT())
+		if err == nil {
+			err = writeFile(filepath.Join(*root, base+".svg"), svg)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "diagram:", err)
+			status = 1
+			continue
+		}
+		fmt.Fprintf(stdout, "wrote %s.svg\n", filepath.ToSlash(base))
+	}
+	return status
+}
+
+func renderSVG(ctx context.Context, dot, src string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, dot, "-Tsvg")
+	cmd.Stdin = strings.NewReader(src)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("dot -Tsvg: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.Bytes(), nil
+}
+
+func writeFile(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}

@@ -1,0 +1,119 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+
+	"shopstack/policies"
+	"shopstack/tests/harness"
+)
+
+// Main is cmd/plan: it plans -stack (or every environment under -root) and writes text or, with
+// -json, JSON to stdout. With -base <git ref> it plans that commit too and writes the difference
+// instead. It returns the exit status: 1 when a stack's config is invalid, its program fails or
+// a mandatory policy is violated (the reasons go to stderr), 2 on bad usage.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	stack := fs.String("stack", "", "environment to plan (Pulumi.<stack>.yaml); every environment when empty")
+	asJSON := fs.Bool("json", false, "write JSON instead of text")
+	root := fs.String("root", ".", "project folder holding Pulumi.yaml and the Pulumi.<stack>.yaml files")
+	base := fs.String("base", "", "git ref to compare with: write the resources added, removed and changed since it")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "plan: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	names, err := selectStacks(*root, *stack)
+	if err != nil {
+		fmt.Fprintln(stderr, "plan:", err)
+		return 1
+	}
+	engine, err := policies.New(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "plan:", err)
+		return 1
+	}
+
+	plans, invalid, violated := planAll(ctx, engine, *root, names, stderr)
+	if *base != "" {
+		basePlans, err := PlanRef(ctx, *root, *base, *stack, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "plan:", err)
+			return 1
+		}
+		if err := WriteDiff(stdout, *base, Compare(basePlans, plans)); err != nil {
+			fmt.Fprintln(stderr, "plan:", err)
+			return 1
+		}
+		// The diff is what was asked for: only a stack that could not be planned fails it.
+		return exitStatus(invalid)
+	}
+
+	write := WriteText
+	if *asJSON {
+		write = WriteJSON
+	}
+	if err := write(stdout, plans); err != nil {
+		fmt.Fprintln(stderr, "plan:", err)
+		return 1
+	}
+	return exitStatus(invalid || violated)
+}
+
+// planAll plans each stack, reporting on stderr each stack that could not be planned (invalid)
+// and each mandatory policy violation (violated).
+func planAll(ctx context.Context, engine *policies.Engine, root string, names []string, stderr io.Writer) (plans []*Plan, invalid, violated bool) {
+	for _, name := range names {
+		p, err := Load(ctx, engine, root, name)
+		if err != nil {
+			fmt.Fprintln(stderr, "plan:", err)
+			invalid = true
+			continue
+		}
+		plans = append(plans, p)
+		for _, v := range p.Mandatory() {
+			fmt.Fprintf(stderr, "plan: stack %s: mandatory policy %s violated by %s: %s\n", p.Stack, v.Rule, orStack(v.URN), v.Message)
+			violated = true
+		}
+	}
+	return plans, invalid, violated
+}
+
+func exitStatus(failed bool) int {
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+func orStack(urn string) string {
+	if urn == "" {
+		return "the stack"
+	}
+	return urn
+}
+
+// selectStacks is the one stack asked for, checked to exist, or every environment.
+func selectStacks(root, stack string) ([]string, error) {
+	names, err := harness.Stacks(root)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, errors.New("no Pulumi.<stack>.yaml in " + root)
+	}
+	if stack == "" {
+		return names, nil
+	}
+	if !slices.Contains(names, stack) {
+		return nil, fmt.Errorf("stack %s: no Pulumi.%s.yaml; the environments are %v", stack, stack, names)
+	}
+	return []string{stack}, nil
+}

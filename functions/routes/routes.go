@@ -96,12 +96,12 @@ func (r Route) Params() []string {
 // Match finds the route for a concrete request path, as API Gateway would, and returns
 // its path parameters. A local server uses it to fill Resource and PathParameters.
 func Match(method, path string) (Route, map[string]string, bool) {
-	got := strings.Split(strings.Trim(path, "/"), "/")
+	got := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	for _, r := range All() {
 		if r.Method != method {
 			continue
 		}
-		want := strings.Split(strings.Trim(r.Path, "/"), "/")
+		want := strings.Split(strings.TrimPrefix(r.Path, "/"), "/")
 		if len(want) != len(got) {
 			continue
 		}

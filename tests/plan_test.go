@@ -211,7 +211,11 @@ func TestDiagram(t *testing.T) {
 	mapping := res("aws:lambda/eventSourceMapping:EventSourceMapping", "us-east-1-stream",
 		map[string]any{"eventSourceArn": "arn:aws:dynamodb:us-east-1:1:table/shop-orders-table/stream/x", "functionName": fnArn},
 		map[string]any{})
-	resources := []plan.Resource{table, fn, api, topic, mapping}
+	remote := res("aws:lambda/function:Function", "eu-west-1-orders",
+		map[string]any{"environment": map[string]any{"variables": map[string]any{"TABLE": "shop-orders-table"}}},
+		map[string]any{"name": "shop-orders", "arn": "arn:aws:lambda:eu-west-1:1:function:shop-orders"})
+	remote.Region = "eu-west-1"
+	resources := []plan.Resource{table, fn, api, topic, mapping, remote}
 	for _, name := range []string{"a", "b", "c", "d"} {
 		resources = append(resources, res("aws:cloudwatch/metricAlarm:MetricAlarm", "us-east-1-"+name,
 			map[string]any{"alarmActions": []any{"arn:aws:sns:us-east-1:1:alerts"}, "dimensions": map[string]any{"FunctionName": "shop-orders"}},
@@ -226,7 +230,6 @@ func TestDiagram(t *testing.T) {
 		"api_us_east_1_us_east_1_api --> lambda_us_east_1_us_east_1_orders",
 		"lambda_us_east_1_us_east_1_orders --> table_us_east_1_us_east_1_orders",
 		"alarm_us_east_1_all --> topic_us_east_1_us_east_1_alerts",
-		"alarm_us_east_1_all --> lambda_us_east_1_us_east_1_orders",
 		"table_us_east_1_us_east_1_orders -.-> replica_eu_west_1_us_east_1_orders",
 		"table_us_east_1_us_east_1_orders --> lambda_us_east_1_us_east_1_orders",
 		`alarm_us_east_1_all{{"4 alarms"}}`,
@@ -234,6 +237,9 @@ func TestDiagram(t *testing.T) {
 	} {
 		assert.Contains(t, mermaid, want)
 	}
+	assert.NotContains(t, mermaid, "alarm_us_east_1_all --> lambda", "a count node only keeps its edges to topics")
+	assert.Contains(t, mermaid, "lambda_eu_west_1_eu_west_1_orders --> replica_eu_west_1_us_east_1_orders",
+		"a function reads the table's replica in its own region")
 	assert.NotContains(t, mermaid, "eventsourcemapping", "wiring resources become edges, not nodes")
 	assert.Contains(t, d.DOT(), "table_us_east_1_us_east_1_orders -> replica_eu_west_1_us_east_1_orders [style=dashed];")
 }

@@ -68,6 +68,9 @@ var kinds = map[string]string{
 // subscription, event target) delivers to: it becomes an edge from its other end to them.
 var consumers = map[string]bool{"Lambda": true, "Queue": true}
 
+// notifies are the kinds a count node keeps its edges to: alarms → topics.
+var notifies = map[string]bool{"Topic": true}
+
 // collapse are the kinds drawn as one count node per region when a region has more than
 // collapseOver of them.
 var collapse = map[string]bool{"Alarm": true}
@@ -107,11 +110,49 @@ func NewDiagram(p *Plan) *Diagram {
 		}
 	}
 
+	// Replicas declared inline on a table (replicas[].regionName) are drawn in their region, and
+	// a reference between a table and another region goes to or from the replica there.
+	replicaOf := map[[2]string]string{} // (table node, region) → replica node
+	var dashed []Edge
+	for _, r := range p.Resources {
+		if kinds[r.Type] != "Table" {
+			continue
+		}
+		list, _ := r.Inputs["replicas"].([]any)
+		for _, e := range list {
+			m, _ := e.(map[string]any)
+			reg, _ := m["regionName"].(string)
+			if reg == "" {
+				continue
+			}
+			id := nodeID("Replica", reg, r.Name)
+			nodes[id] = &Node{ID: id, Kind: "Replica", Label: "Replica " + shortName(r.Name, r.Region), Count: 1}
+			region[id] = reg
+			replicaOf[[2]string{nodeOf[r.URN], reg}] = id
+			dashed = append(dashed, Edge{From: nodeOf[r.URN], To: id, Dashed: true})
+		}
+	}
+
 	edges := map[Edge]bool{}
 	add := func(e Edge) {
-		if e.From != "" && e.To != "" && e.From != e.To {
-			edges[e] = true
+		if e.From == "" || e.To == "" || e.From == e.To {
+			return
 		}
+		if !e.Dashed && region[e.From] != region[e.To] {
+			if id, ok := replicaOf[[2]string{e.To, region[e.From]}]; ok {
+				e.To = id
+			} else if id, ok := replicaOf[[2]string{e.From, region[e.To]}]; ok {
+				e.From = id
+			}
+		}
+		// A count node stands for many resources: only where they notify is worth a line.
+		if nodes[e.From].Count > 1 && !notifies[nodes[e.To].Kind] {
+			return
+		}
+		edges[e] = true
+	}
+	for _, e := range dashed {
+		add(e)
 	}
 	for _, r := range p.Resources {
 		from, drawn := nodeOf[r.URN]
@@ -138,25 +179,6 @@ func NewDiagram(p *Plan) *Diagram {
 			add(Edge{From: a, To: b})
 		case ca && !cb:
 			add(Edge{From: b, To: a})
-		}
-	}
-
-	// Replicas declared inline on a table (replicas[].regionName) are drawn in their region.
-	for _, r := range p.Resources {
-		if kinds[r.Type] != "Table" {
-			continue
-		}
-		list, _ := r.Inputs["replicas"].([]any)
-		for _, e := range list {
-			m, _ := e.(map[string]any)
-			reg, _ := m["regionName"].(string)
-			if reg == "" {
-				continue
-			}
-			id := nodeID("Replica", reg, r.Name)
-			nodes[id] = &Node{ID: id, Kind: "Replica", Label: "Replica " + shortName(r.Name, r.Region), Count: 1}
-			region[id] = reg
-			add(Edge{From: nodeOf[r.URN], To: id, Dashed: true})
 		}
 	}
 

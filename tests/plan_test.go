@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -25,20 +26,45 @@ func runPlan(t *testing.T, args ...string) (int, string, string) {
 	return code, stdout.String(), stderr.String()
 }
 
+var (
+	planJSONOnce sync.Once
+	planJSONOut  planResult
+)
+
+type planResult struct {
+	code           int
+	stdout, stderr string
+}
+
+// planJSON is `plan -json` of every environment, run once and shared by the tests that read it.
+func planJSON(t *testing.T) planResult {
+	t.Helper()
+	planJSONOnce.Do(func() {
+		var r planResult
+		r.code, r.stdout, r.stderr = runPlan(t, "-root", root, "-json")
+		planJSONOut = r
+	})
+	return planJSONOut
+}
+
 // TestPlanDeterministic plans every environment twice, as text and as JSON: a diff between two
 // plans is only meaningful when the same input gives the same bytes.
 func TestPlanDeterministic(t *testing.T) {
 	abs, err := filepath.Abs(root)
 	require.NoError(t, err)
 	for _, format := range []struct {
-		name string
-		args []string
+		name  string
+		args  []string
+		first func() (int, string, string)
 	}{
-		{"text", []string{"-root", root}},
-		{"json", []string{"-root", root, "-json"}},
+		{"text", []string{"-root", root}, func() (int, string, string) { return runPlan(t, "-root", root) }},
+		{"json", []string{"-root", root, "-json"}, func() (int, string, string) {
+			r := planJSON(t)
+			return r.code, r.stdout, r.stderr
+		}},
 	} {
 		t.Run(format.name, func(t *testing.T) {
-			code1, out1, err1 := runPlan(t, format.args...)
+			code1, out1, err1 := format.first()
 			code2, out2, err2 := runPlan(t, format.args...)
 			require.NotEmpty(t, out1)
 			assert.Equal(t, out1, out2, "stdout differs between two runs")
@@ -124,8 +150,7 @@ func TestPlanProd(t *testing.T) {
 
 // TestPlanJSON checks the machine-readable plan against the graph the stack tests see.
 func TestPlanJSON(t *testing.T) {
-	_, out, _ := runPlan(t, "-root", root, "-json")
-	plans, err := plan.ReadJSON([]byte(out))
+	plans, err := plan.ReadJSON([]byte(planJSON(t).stdout))
 	require.NoError(t, err)
 	runs := allStacks(t)
 	require.Len(t, plans, len(runs))
@@ -246,9 +271,9 @@ func TestDiagram(t *testing.T) {
 
 // TestDiagramEveryRegion draws every environment's recorded graph: one cluster per region.
 func TestDiagramEveryRegion(t *testing.T) {
-	code, out, stderr := runPlan(t, "-root", root, "-json")
-	plans, err := plan.ReadJSON([]byte(out))
-	require.NoError(t, err, "exit %d: %s", code, stderr)
+	r := planJSON(t)
+	plans, err := plan.ReadJSON([]byte(r.stdout))
+	require.NoError(t, err, "exit %d: %s", r.code, r.stderr)
 	for _, p := range plans {
 		// The JSON leaves out the mocks' state: references resolve on inputs and URNs only.
 		d := plan.NewDiagram(p)

@@ -1,0 +1,92 @@
+package consumer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"shopstack/functions/pipeline"
+)
+
+// LedgerClient is the part of the DynamoDB API the ledger calls; *dynamodb.Client is one.
+type LedgerClient interface {
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+}
+
+var _ LedgerClient = (*dynamodb.Client)(nil)
+
+// Retention is how long a handled event is remembered: longer than a message can live in a
+// queue (4 days) or wait in its dead-letter queue for a redrive (14 days).
+const Retention = 15 * 24 * time.Hour
+
+// Ledger is pipeline.Ledger on the processed-events table (functions/schema): one item per
+// consumer and event id, expiring through the table's TTL.
+type Ledger struct {
+	Client LedgerClient
+	Table  string
+	Now    func() time.Time
+}
+
+var _ pipeline.Ledger = (*Ledger)(nil)
+
+const (
+	claimed = "claimed"
+	done    = "done"
+)
+
+func ledgerKey(key string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"eventKey": &types.AttributeValueMemberS{Value: key}}
+}
+
+func unix(t time.Time) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(t.Unix(), 10)}
+}
+
+// Claim implements pipeline.Ledger with one conditional PutItem: it succeeds when the key is
+// new, or claimed by an invocation whose claim has expired.
+func (l *Ledger) Claim(ctx context.Context, key string, until time.Time) (bool, error) {
+	now := l.Now()
+	item := ledgerKey(key)
+	item["status"] = &types.AttributeValueMemberS{Value: claimed}
+	item["claimedUntil"] = unix(until)
+	item["expiresAt"] = unix(now.Add(Retention))
+	_, err := l.Client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                aws.String(l.Table),
+		Item:                     item,
+		ConditionExpression:      aws.String("attribute_not_exists(eventKey) OR (#status = :claimed AND claimedUntil < :now)"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":claimed": &types.AttributeValueMemberS{Value: claimed}, ":now": unix(now),
+		},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("claim %s: %w", key, err)
+	}
+	return true, nil
+}
+
+// Done implements pipeline.Ledger.
+func (l *Ledger) Done(ctx context.Context, key string) error {
+	_, err := l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(l.Table),
+		Key:                       ledgerKey(key),
+		UpdateExpression:          aws.String("SET #status = :done REMOVE claimedUntil"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":done": &types.AttributeValueMemberS{Value: done}},
+	})
+	if err != nil {
+		return fmt.Errorf("done %s: %w", key, err)
+	}
+	return nil
+}

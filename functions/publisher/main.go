@@ -1,0 +1,53 @@
+// Command publisher is the event pipeline's publisher: it reads the orders and products table
+// streams and puts OrderPlaced, OrderCancelled and StockLow on the shop's event bus.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	p, err := open(context.Background(), log)
+	if err != nil {
+		log.Error("start publisher", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(p.Handle)
+}
+
+// open builds the publisher from its environment: EVENT_BUS_NAME, ORDERS_TABLE, PRODUCTS_TABLE.
+func open(ctx context.Context, log *slog.Logger) (*Publisher, error) {
+	env, err := requireEnv("EVENT_BUS_NAME", "ORDERS_TABLE", "PRODUCTS_TABLE")
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Publisher{Bus: eventbridge.NewFromConfig(cfg), BusName: env[0], Orders: env[1], Products: env[2], Log: log}, nil
+}
+
+// requireEnv returns the variables' values in order, naming every one that is unset.
+func requireEnv(names ...string) ([]string, error) {
+	values := make([]string, len(names))
+	var missing []string
+	for i, n := range names {
+		if values[i] = os.Getenv(n); values[i] == "" {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("environment variables not set: %s", strings.Join(missing, ", "))
+	}
+	return values, nil
+}

@@ -1,0 +1,392 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"shopstack/functions/dynamotest"
+	"shopstack/functions/pipeline"
+	"shopstack/functions/schema"
+	"shopstack/functions/shop"
+	"shopstack/functions/store"
+)
+
+func TestMain(m *testing.M) { dynamotest.Main(m) }
+
+// fakeBus records what PutEvents received; reject makes it refuse entries of that detail-type.
+type fakeBus struct {
+	mu      sync.Mutex
+	entries []ebtypes.PutEventsRequestEntry
+	reject  string
+}
+
+func (b *fakeBus) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := &eventbridge.PutEventsOutput{}
+	for _, e := range in.Entries {
+		if aws.ToString(e.DetailType) == b.reject {
+			out.FailedEntryCount++
+			out.Entries = append(out.Entries, ebtypes.PutEventsResultEntry{ErrorCode: aws.String("InternalFailure"), ErrorMessage: aws.String("test")})
+			continue
+		}
+		b.entries = append(b.entries, e)
+		out.Entries = append(out.Entries, ebtypes.PutEventsResultEntry{EventId: aws.String("eb-" + aws.ToString(e.DetailType))})
+	}
+	return out, nil
+}
+
+// take returns the events published since the last call, decoded.
+func (b *fakeBus) take(t *testing.T) []pipeline.Event {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []pipeline.Event
+	for _, e := range b.entries {
+		assert.Equal(t, pipeline.Source, aws.ToString(e.Source))
+		assert.Equal(t, "test-bus", aws.ToString(e.EventBusName))
+		ev, err := pipeline.Decode(aws.ToString(e.DetailType), []byte(aws.ToString(e.Detail)))
+		require.NoError(t, err)
+		out = append(out, ev)
+	}
+	b.entries = nil
+	return out
+}
+
+// world is the shop over fresh DynamoDB Local tables with streams on, and the publisher.
+type world struct {
+	t         *testing.T
+	ctx       context.Context
+	catalog   *shop.Catalog
+	carts     *shop.Carts
+	checkout  *shop.Checkout
+	orders    *shop.Orders
+	streams   map[string]*streamReader
+	bus       *fakeBus
+	publisher *Publisher
+	logs      *bytes.Buffer
+}
+
+var customer = shop.Caller{ID: "alice-sub"}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := context.Background()
+	c := dynamotest.Client(t)
+	tables := dynamotest.Tables(t, c)
+	db := store.New(c, c, tables)
+	w := &world{t: t, ctx: ctx, streams: map[string]*streamReader{}, bus: &fakeBus{}, logs: &bytes.Buffer{}}
+	w.catalog = shop.NewCatalog(db.Products())
+	w.carts = shop.NewCarts(db.Carts(), db.Products())
+	w.checkout = shop.NewCheckout(db.Carts(), db.Products(), db.Orders())
+	w.orders = shop.NewOrders(db.Orders())
+	for _, table := range []string{schema.Orders, schema.Products} {
+		w.streams[table] = enableStream(t, c, tables[table])
+	}
+	w.publisher = &Publisher{Bus: w.bus, BusName: "test-bus", Orders: tables[schema.Orders], Products: tables[schema.Products],
+		Log: slog.New(slog.NewJSONHandler(w.logs, nil))}
+	return w
+}
+
+// publish reads what the table's stream holds since the last read and runs the publisher on it,
+// as one batch the way Lambda would deliver it.
+func (w *world) publish(table string) []events.DynamoDBEventRecord {
+	w.t.Helper()
+	records := w.streams[table].read(w.t)
+	resp, err := w.publisher.Handle(w.ctx, events.DynamoDBEvent{Records: records})
+	require.NoError(w.t, err)
+	assert.Empty(w.t, resp.BatchItemFailures, "logs: %s", w.logs)
+	return records
+}
+
+func (w *world) product(stock, threshold int) shop.Product {
+	w.t.Helper()
+	p, err := w.catalog.Create(w.ctx, shop.NewProduct{Name: "Teapot", Category: "kitchen",
+		Price: shop.Money{Amount: 2500, Currency: "EUR"}, Stock: stock, LowStockThreshold: threshold})
+	require.NoError(w.t, err)
+	return p
+}
+
+// buy checks out a new cart holding quantity of the product.
+func (w *world) buy(p shop.Product, quantity int) shop.Order {
+	w.t.Helper()
+	cartID := shop.NewID()
+	_, err := w.carts.SetItem(w.ctx, customer, cartID, p.ID, shop.CartQuantity{Quantity: &quantity})
+	require.NoError(w.t, err)
+	o, _, err := w.checkout.Place(w.ctx, customer, shop.NewID(), shop.PlaceOrder{CartID: cartID})
+	require.NoError(w.t, err)
+	return o
+}
+
+func TestOrderPlacedAndCancelled(t *testing.T) {
+	w := newWorld(t)
+	p := w.product(10, 2)
+	w.publish(schema.Products) // the product's creation: an INSERT, no event
+	require.Empty(t, w.bus.take(t))
+
+	o := w.buy(p, 3)
+	records := w.publish(schema.Orders)
+	got := w.bus.take(t)
+	require.Len(t, got, 1, "exactly one event for a placed order")
+	placed, ok := got[0].Detail.(*pipeline.OrderPlaced)
+	require.True(t, ok, "got %T", got[0].Detail)
+	assert.Equal(t, pipeline.TypeOrderPlaced, got[0].Type)
+	assert.Equal(t, o.ID, placed.OrderID)
+	assert.Equal(t, customer.ID, placed.CustomerID)
+	assert.Equal(t, pipeline.Amount{Amount: 7500, Currency: "EUR"}, placed.Total)
+	assert.Equal(t, []pipeline.Line{{ProductID: p.ID, Name: "Teapot", Quantity: 3, UnitPrice: pipeline.Amount{Amount: 2500, Currency: "EUR"}}}, placed.Lines)
+	assert.True(t, o.CreatedAt.Equal(placed.PlacedAt))
+
+	// Lambda retries a batch with the same records: the event comes out with the same id, which
+	// is how consumers drop the duplicate.
+	_, err := w.publisher.Handle(w.ctx, events.DynamoDBEvent{Records: records})
+	require.NoError(t, err)
+	again := w.bus.take(t)
+	require.Len(t, again, 1)
+	assert.Equal(t, placed.EventID, again[0].ID())
+
+	w.publish(schema.Products) // 10 -> 7 stays above the threshold of 2
+	assert.Empty(t, w.bus.take(t))
+
+	_, err = w.orders.Cancel(w.ctx, customer, o.ID)
+	require.NoError(t, err)
+	w.publish(schema.Orders)
+	got = w.bus.take(t)
+	require.Len(t, got, 1, "exactly one event for a cancelled order")
+	cancelled, ok := got[0].Detail.(*pipeline.OrderCancelled)
+	require.True(t, ok, "got %T", got[0].Detail)
+	assert.Equal(t, o.ID, cancelled.OrderID)
+	assert.Equal(t, customer.ID, cancelled.CustomerID)
+	assert.Equal(t, placed.Total, cancelled.Total)
+	assert.NotEqual(t, placed.EventID, cancelled.EventID)
+	w.publish(schema.Products) // the restock
+	assert.Empty(t, w.bus.take(t))
+}
+
+func TestStockLowOncePerCrossing(t *testing.T) {
+	w := newWorld(t)
+	p := w.product(6, 5)
+	w.publish(schema.Products)
+
+	w.buy(p, 2) // 6 -> 4: crosses below 5
+	w.publish(schema.Products)
+	got := w.bus.take(t)
+	require.Len(t, got, 1, "one StockLow for the crossing")
+	low, ok := got[0].Detail.(*pipeline.StockLow)
+	require.True(t, ok, "got %T", got[0].Detail)
+	assert.Equal(t, p.ID, low.ProductID)
+	assert.Equal(t, "Teapot", low.Name)
+	assert.Equal(t, 4, low.Stock)
+	assert.Equal(t, 5, low.Threshold)
+
+	w.buy(p, 1) // 4 -> 3: already below, no new alert
+	w.publish(schema.Products)
+	assert.Empty(t, w.bus.take(t), "a sale below the threshold is not a new crossing")
+
+	// A restock above the threshold and a new crossing alert again, with a new id.
+	_, err := w.catalog.AdjustStock(w.ctx, p.ID, shop.StockDelta{Delta: 10}) // 3 -> 13
+	require.NoError(t, err)
+	w.buy(p, 9) // 13 -> 4
+	w.publish(schema.Products)
+	got = w.bus.take(t)
+	require.Len(t, got, 1)
+	assert.NotEqual(t, low.EventID, got[0].ID())
+}
+
+// TestFailedRecordIsReported: a record whose event the bus refuses is reported as the batch's
+// failure (Lambda retries from it), and records before it are not.
+func TestFailedRecordIsReported(t *testing.T) {
+	w := newWorld(t)
+	p := w.product(100, 0)
+	w.publish(schema.Products)
+	o1 := w.buy(p, 1)
+	w.publish(schema.Orders)
+	w.bus.take(t)
+	_, err := w.orders.Cancel(w.ctx, customer, o1.ID)
+	require.NoError(t, err)
+	w.buy(p, 1)
+	records := w.streams[schema.Orders].read(t) // MODIFY (cancelled), INSERT (placed)
+	require.Len(t, records, 2)
+
+	w.bus.reject = pipeline.TypeOrderPlaced
+	resp, err := w.publisher.Handle(w.ctx, events.DynamoDBEvent{Records: records})
+	require.NoError(t, err)
+	assert.Equal(t, []events.DynamoDBBatchItemFailure{{ItemIdentifier: records[1].Change.SequenceNumber}}, resp.BatchItemFailures)
+	got := w.bus.take(t)
+	require.Len(t, got, 1)
+	assert.Equal(t, pipeline.TypeOrderCancelled, got[0].Type)
+}
+
+// TestUndecodableRecordIsReported: a record that cannot be decoded stops the batch there.
+func TestUndecodableRecordIsReported(t *testing.T) {
+	bus := &fakeBus{}
+	p := &Publisher{Bus: bus, BusName: "test-bus", Orders: "orders", Products: "products", Log: slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil))}
+	good := productRecord("1", map[string]events.DynamoDBAttributeValue{"productId": events.NewStringAttribute("p1"), "stock": events.NewNumberAttribute("6"), "lowStockThreshold": events.NewNumberAttribute("5")},
+		map[string]events.DynamoDBAttributeValue{"productId": events.NewStringAttribute("p1"), "stock": events.NewNumberAttribute("4"), "lowStockThreshold": events.NewNumberAttribute("5")})
+	bad := productRecord("2", nil, map[string]events.DynamoDBAttributeValue{"productId": events.NewStringAttribute("p2"), "stock": events.NewStringAttribute("many")})
+	resp, err := p.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{good, bad, good}})
+	require.NoError(t, err)
+	assert.Equal(t, []events.DynamoDBBatchItemFailure{{ItemIdentifier: "2"}}, resp.BatchItemFailures)
+	assert.Len(t, bus.take(t), 1, "the record before the bad one was published")
+}
+
+func productRecord(seq string, old, new map[string]events.DynamoDBAttributeValue) events.DynamoDBEventRecord {
+	return events.DynamoDBEventRecord{EventName: "MODIFY", EventSourceArn: "arn:aws:dynamodb:us-east-1:1:table/products/stream/x",
+		Change: events.DynamoDBStreamRecord{SequenceNumber: seq, OldImage: old, NewImage: new}}
+}
+
+// FuzzHandle feeds arbitrary stream records to the publisher: it must never panic, and must
+// report at most one failure, one of the batch's sequence numbers.
+func FuzzHandle(f *testing.F) {
+	f.Add(`{"eventName":"MODIFY","eventSourceARN":"arn:aws:dynamodb:r:1:table/products/stream/x","dynamodb":{"SequenceNumber":"1","OldImage":{"productId":{"S":"p"},"stock":{"N":"6"},"lowStockThreshold":{"N":"5"}},"NewImage":{"productId":{"S":"p"},"stock":{"N":"4"},"lowStockThreshold":{"N":"5"}}}}`)
+	f.Add(`{"eventName":"INSERT","eventSourceARN":"arn:aws:dynamodb:r:1:table/orders/stream/x","dynamodb":{"SequenceNumber":"2","NewImage":{"orderId":{"S":"o"},"status":{"S":"placed"},"lines":{"L":[{"M":{"quantity":{"N":"1.5"}}}]}}}}`)
+	f.Add(`{"eventSourceARN":"arn:aws:dynamodb:r:1:table/other/stream/x","dynamodb":{"SequenceNumber":"3"}}`)
+	f.Fuzz(func(t *testing.T, record string) {
+		var r events.DynamoDBEventRecord
+		if err := json.Unmarshal([]byte(record), &r); err != nil {
+			return
+		}
+		p := &Publisher{Bus: &fakeBus{}, BusName: "b", Orders: "orders", Products: "products", Log: slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil))}
+		resp, err := p.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{r}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.BatchItemFailures) > 1 || len(resp.BatchItemFailures) == 1 && resp.BatchItemFailures[0].ItemIdentifier != r.Change.SequenceNumber {
+			t.Fatalf("failures %v for one record %q", resp.BatchItemFailures, r.Change.SequenceNumber)
+		}
+	})
+}
+
+// streamReader reads a table's stream through the DynamoDB Streams API, remembering where each
+// shard was left.
+type streamReader struct {
+	client    *dynamodbstreams.Client
+	arn       string
+	iterators map[string]*string // shard id -> next iterator
+}
+
+// enableStream turns on NEW_AND_OLD_IMAGES, as the stack does, and returns a reader of it.
+func enableStream(t *testing.T, c *dynamodb.Client, table string) *streamReader {
+	t.Helper()
+	ctx := context.Background()
+	_, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(table),
+		StreamSpecification: &ddbtypes.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: ddbtypes.StreamViewTypeNewAndOldImages}})
+	require.NoError(t, err)
+	out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	require.NoError(t, err)
+	require.NotNil(t, out.Table.LatestStreamArn)
+	opts := c.Options()
+	streams := dynamodbstreams.New(dynamodbstreams.Options{Region: opts.Region, BaseEndpoint: opts.BaseEndpoint,
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
+	return &streamReader{client: streams, arn: aws.ToString(out.Table.LatestStreamArn), iterators: map[string]*string{}}
+}
+
+// read returns every record written since the last read, in order, as Lambda delivers them.
+func (s *streamReader) read(t *testing.T) []events.DynamoDBEventRecord {
+	t.Helper()
+	ctx := context.Background()
+	desc, err := s.client.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(s.arn)})
+	require.NoError(t, err)
+	var out []events.DynamoDBEventRecord
+	for _, shard := range desc.StreamDescription.Shards {
+		id := aws.ToString(shard.ShardId)
+		it, seen := s.iterators[id]
+		if !seen {
+			got, err := s.client.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(s.arn), ShardId: shard.ShardId,
+				ShardIteratorType: streamtypes.ShardIteratorTypeTrimHorizon})
+			require.NoError(t, err)
+			it = got.ShardIterator
+		}
+		for it != nil {
+			page, err := s.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it})
+			require.NoError(t, err)
+			for _, r := range page.Records {
+				out = append(out, lambdaRecord(t, s.arn, r))
+			}
+			s.iterators[id] = page.NextShardIterator
+			if len(page.Records) == 0 {
+				break
+			}
+			it = page.NextShardIterator
+		}
+	}
+	return out
+}
+
+// lambdaRecord renders a Streams API record as the JSON Lambda delivers and decodes it as the
+// function would.
+func lambdaRecord(t *testing.T, arn string, r streamtypes.Record) events.DynamoDBEventRecord {
+	t.Helper()
+	d := r.Dynamodb
+	doc := map[string]any{
+		"eventID": aws.ToString(r.EventID), "eventName": string(r.EventName), "eventSource": "aws:dynamodb",
+		"eventVersion": aws.ToString(r.EventVersion), "awsRegion": aws.ToString(r.AwsRegion), "eventSourceARN": arn,
+		"dynamodb": map[string]any{
+			"Keys": avMap(d.Keys), "NewImage": avMap(d.NewImage), "OldImage": avMap(d.OldImage),
+			"SequenceNumber": aws.ToString(d.SequenceNumber), "SizeBytes": aws.ToInt64(d.SizeBytes), "StreamViewType": string(d.StreamViewType),
+			"ApproximateCreationDateTime": d.ApproximateCreationDateTime.Unix(),
+		},
+	}
+	b, err := json.Marshal(doc)
+	require.NoError(t, err)
+	var rec events.DynamoDBEventRecord
+	require.NoError(t, json.Unmarshal(b, &rec))
+	return rec
+}
+
+func avMap(m map[string]streamtypes.AttributeValue) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := map[string]any{}
+	for k, v := range m {
+		out[k] = av(v)
+	}
+	return out
+}
+
+func av(v streamtypes.AttributeValue) map[string]any {
+	switch v := v.(type) {
+	case *streamtypes.AttributeValueMemberS:
+		return map[string]any{"S": v.Value}
+	case *streamtypes.AttributeValueMemberN:
+		return map[string]any{"N": v.Value}
+	case *streamtypes.AttributeValueMemberBOOL:
+		return map[string]any{"BOOL": v.Value}
+	case *streamtypes.AttributeValueMemberNULL:
+		return map[string]any{"NULL": v.Value}
+	case *streamtypes.AttributeValueMemberB:
+		return map[string]any{"B": base64.StdEncoding.EncodeToString(v.Value)}
+	case *streamtypes.AttributeValueMemberSS:
+		return map[string]any{"SS": v.Value}
+	case *streamtypes.AttributeValueMemberNS:
+		return map[string]any{"NS": v.Value}
+	case *streamtypes.AttributeValueMemberL:
+		l := []any{}
+		for _, x := range v.Value {
+			l = append(l, av(x))
+		}
+		return map[string]any{"L": l}
+	case *streamtypes.AttributeValueMemberM:
+		return map[string]any{"M": avMap(v.Value)}
+	}
+	return map[string]any{"NULL": true}
+}
+

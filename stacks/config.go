@@ -28,6 +28,17 @@ type Config struct {
 	AllowedOrigins     []string
 	Throttling         Throttling
 	Alarms             AlarmSettings
+	Events             EventSettings
+}
+
+// EventSettings tune the event pipeline (stacks/events.go).
+type EventSettings struct {
+	BatchSize            int // stream records per publisher invocation
+	MaxRetries           int // retries of a failing stream batch
+	MaxReceiveCount      int // deliveries of a consumer message before its dead-letter queue
+	ArchiveRetentionDays int
+	IteratorAgeAlarmMs   int
+	StockAlertEmails     []string
 }
 
 // Throttling limits every API stage.
@@ -99,6 +110,14 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 			API5xxErrors:           r.int("alarmApi5xxErrors"),
 			APILatencyP99Ms:        r.int("alarmApiLatencyP99Ms"),
 			ReplicationLatencyMs:   r.int("alarmReplicationLatencyMs"),
+		},
+		Events: EventSettings{
+			BatchSize:            r.int("eventBatchSize"),
+			MaxRetries:           r.int("eventMaxRetries"),
+			MaxReceiveCount:      r.int("eventMaxReceiveCount"),
+			ArchiveRetentionDays: r.int("eventArchiveRetentionDays"),
+			IteratorAgeAlarmMs:   r.int("alarmIteratorAgeMs"),
+			StockAlertEmails:     r.strings("stockAlertEmails"),
 		},
 	}
 	if err := errors.Join(r.problems...); err != nil {
@@ -175,6 +194,7 @@ func (c Config) Validate() error {
 	if p := c.Alarms.DurationPercentTimeout; p < 1 || p > 100 {
 		bad("alarmDurationPercentOfTimeout", "%d is out of range; use 1 to 100", p)
 	}
+	c.Events.validate(bad)
 	return errors.Join(problems...)
 }
 
@@ -252,4 +272,28 @@ func joinInts(values []int) string {
 		parts[i] = fmt.Sprint(v)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// validate checks the event pipeline's settings against what Lambda, SQS and EventBridge accept.
+func (e EventSettings) validate(bad func(key, format string, args ...any)) {
+	if e.BatchSize < 1 || e.BatchSize > 10000 {
+		bad("eventBatchSize", "%d is out of range; use 1 to 10000 (a DynamoDB stream mapping's batch size)", e.BatchSize)
+	}
+	if e.MaxRetries < 0 || e.MaxRetries > 10000 {
+		bad("eventMaxRetries", "%d is out of range; use 0 to 10000", e.MaxRetries)
+	}
+	if e.MaxReceiveCount < 1 || e.MaxReceiveCount > 1000 {
+		bad("eventMaxReceiveCount", "%d is out of range; use 1 to 1000 (an SQS redrive policy's maxReceiveCount)", e.MaxReceiveCount)
+	}
+	if e.ArchiveRetentionDays < 1 || e.ArchiveRetentionDays > 3650 {
+		bad("eventArchiveRetentionDays", "%d is out of range; use 1 to 3650", e.ArchiveRetentionDays)
+	}
+	if e.IteratorAgeAlarmMs < 1 {
+		bad("alarmIteratorAgeMs", "%d must be a positive integer", e.IteratorAgeAlarmMs)
+	}
+	for _, email := range e.StockAlertEmails {
+		if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email {
+			bad("stockAlertEmails", "%q is not an email address; use name@domain", email)
+		}
+	}
 }

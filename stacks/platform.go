@@ -19,6 +19,7 @@ type Platform struct {
 	Regions  []*Region // in config order; Regions[0] is the writer region
 	Data     *Data
 	Identity *Identity
+	Events   *Events // in the writer region only
 }
 
 // Run is the Pulumi program.
@@ -83,6 +84,13 @@ func NewPlatform(ctx *pulumi.Context) (*Platform, error) {
 			return nil, err
 		}
 		p.Regions = append(p.Regions, r)
+	}
+	p.Events, err = NewEvents(ctx, "events", &EventsArgs{
+		Region: writer.Name, Settings: cfg.Events, Function: cfg.Function, LogRetentionDays: cfg.LogRetentionDays,
+		DeletionProtection: cfg.DeletionProtection, Artifacts: artifacts, Data: p.Data, Alarms: p.Regions[0].Alarms, Tags: tags,
+	}, pulumi.Provider(writer.Provider))
+	if err != nil {
+		return nil, err
 	}
 	exportOutputs(ctx, p)
 	return p, nil

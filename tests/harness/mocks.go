@@ -167,6 +167,10 @@ func synthesize(typ, name, id, region string, state resource.PropertyMap) {
 		set("keyId", id)
 	case "aws:sns/topic:Topic":
 		set("arn", prefix("sns")+physical)
+	case "aws:cloudwatch/eventBus:EventBus":
+		set("arn", prefix("events")+"event-bus/"+physical)
+	case "aws:cloudwatch/eventRule:EventRule":
+		set("arn", prefix("events")+"rule/"+physical)
 	case "aws:sqs/queue:Queue":
 		set("arn", prefix("sqs")+physical)
 		set("url", "https://sqs."+region+".amazonaws.com/"+Account+"/"+physical)

@@ -50,8 +50,9 @@ func unix(t time.Time) types.AttributeValue {
 }
 
 // Claim implements pipeline.Ledger with one conditional PutItem: it succeeds when the key is
-// new, or claimed by an invocation whose claim has expired.
-func (l *Ledger) Claim(ctx context.Context, key string, until time.Time) (bool, error) {
+// new, or claimed by an invocation whose claim has expired; when it fails, the item it found
+// says whether the event is done or in flight.
+func (l *Ledger) Claim(ctx context.Context, key string, until time.Time) (pipeline.Claim, error) {
 	now := l.Now()
 	item := ledgerKey(key)
 	item["status"] = &types.AttributeValueMemberS{Value: claimed}
@@ -65,15 +66,19 @@ func (l *Ledger) Claim(ctx context.Context, key string, until time.Time) (bool, 
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":claimed": &types.AttributeValueMemberS{Value: claimed}, ":now": unix(now),
 		},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		return false, nil
+		if status, ok := ccf.Item["status"].(*types.AttributeValueMemberS); ok && status.Value == done {
+			return pipeline.Done, nil
+		}
+		return pipeline.InFlight, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("claim %s: %w", key, err)
+		return 0, fmt.Errorf("claim %s: %w", key, err)
 	}
-	return true, nil
+	return pipeline.Claimed, nil
 }
 
 // Done implements pipeline.Ledger.

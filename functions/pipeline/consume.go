@@ -14,11 +14,24 @@ type Message struct {
 	Attributes map[string]string // for subscription filter policies
 }
 
+// Claim is what a ledger answers to a claim.
+type Claim int
+
+const (
+	Claimed  Claim = iota // the caller now handles the event
+	Done                  // the event was handled before
+	InFlight              // another invocation holds an unexpired claim on it
+)
+
+// ErrInFlight is returned for an event another invocation is handling: the message must be
+// retried later, not dropped, since that invocation may yet fail.
+var ErrInFlight = errors.New("event is being handled by another invocation")
+
 // Ledger remembers which events a consumer has handled.
 type Ledger interface {
-	// Claim records that key is being handled until until. It returns false, and no error, when
-	// the key is already done, or claimed by an invocation whose claim has not expired.
-	Claim(ctx context.Context, key string, until time.Time) (bool, error)
+	// Claim records that key is being handled until until, unless it is done or claimed by an
+	// invocation whose claim has not expired.
+	Claim(ctx context.Context, key string, until time.Time) (Claim, error)
 	// Done records that key was handled; later claims of it return false until it expires.
 	Done(ctx context.Context, key string) error
 }
@@ -32,9 +45,12 @@ type Notifier interface {
 type Render func(Event) (m Message, ok bool, err error)
 
 // Consumer handles each event at most once: it claims the event id in the ledger with a
-// conditional write, notifies, then marks the id done. A second delivery of the same event finds
-// the claim and does nothing. A claim that was never marked done (the invocation failed or timed
-// out) expires at the invocation's deadline, so a retry can handle the event again.
+// conditional write, notifies, then marks the id done. A later delivery of the same event finds
+// it done and does nothing; one that arrives while another invocation holds the claim fails with
+// ErrInFlight, so SQS delivers it again rather than losing it if the holder fails. A claim that was
+// never marked done (the invocation failed or timed out) expires at the invocation's deadline, so
+// a retry can handle the event again. The one window for a second notification is a crash between
+// the notification and marking it done.
 type Consumer struct {
 	Name     string // scopes ledger keys, so consumers sharing a ledger never collide
 	Ledger   Ledger
@@ -47,12 +63,12 @@ type Outcome int
 
 const (
 	Notified  Outcome = iota // the event was handled now
-	Duplicate                // the event was handled before, or is being handled
+	Duplicate                // the event was handled before
 	Ignored                  // the consumer does not handle events of this type
 )
 
 // Handle processes one event; until is when the current invocation ends. Errors are *ErrInvalid
-// for an event the consumer cannot render, or the ledger's or notifier's errors.
+// for an event the consumer cannot render, ErrInFlight, or the ledger's or notifier's errors.
 func (c *Consumer) Handle(ctx context.Context, ev Event, until time.Time) (Outcome, error) {
 	m, ok, err := c.Render(ev)
 	if err != nil {
@@ -62,12 +78,15 @@ func (c *Consumer) Handle(ctx context.Context, ev Event, until time.Time) (Outco
 		return Ignored, nil
 	}
 	key := c.Name + "#" + ev.ID()
-	claimed, err := c.Ledger.Claim(ctx, key, until)
+	claim, err := c.Ledger.Claim(ctx, key, until)
 	if err != nil {
 		return 0, fmt.Errorf("%s: claim %s: %w", c.Name, key, err)
 	}
-	if !claimed {
+	switch claim {
+	case Done:
 		return Duplicate, nil
+	case InFlight:
+		return 0, fmt.Errorf("%s: %s: %w", c.Name, key, ErrInFlight)
 	}
 	if err := c.Notifier.Notify(ctx, m); err != nil {
 		return 0, fmt.Errorf("%s: notify %s: %w", c.Name, key, err)

@@ -389,4 +389,3 @@ func av(v streamtypes.AttributeValue) map[string]any {
 	}
 	return map[string]any{"NULL": true}
 }
-

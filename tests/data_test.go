@@ -86,7 +86,15 @@ func TestTables(t *testing.T) {
 				}
 			})
 		}
-		assert.Len(t, s.graph.OfType(tableType), len(expectedTables), "no table beyond the schema")
+		data, err := s.graph.Named("shopstack:data:Data", "data")
+		require.NoError(t, err)
+		var declared []string
+		for _, tbl := range s.graph.OfType(tableType) {
+			if tbl.Parent == data.URN {
+				declared = append(declared, tbl.Name)
+			}
+		}
+		assert.Len(t, declared, len(expectedTables), "the data component declares the schema's tables and no other: %v", declared)
 	})
 }
 

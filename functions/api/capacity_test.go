@@ -89,6 +89,8 @@ func TestCapacityAndAccess(t *testing.T) {
 	measure("GET", "/orders/"+order, "get a 2-line order", alice, "", 200)
 	measure("POST", "/orders/"+order+"/cancel", "cancel a 2-line order", alice, "", 200)
 
+	measure("GET", "/health", "probe the region's table", anon, "", 200)
+
 	t.Run("every route measured", func(t *testing.T) {
 		for _, r := range routes.All() {
 			assert.True(t, slices.ContainsFunc(got, func(c Capacity) bool { return c.Method == r.Method && c.Path == r.Path }), "%s %s", r.Method, r.Path)

@@ -70,6 +70,9 @@ func newFixture(t testing.TB) *fixture {
 	db = dbFor(routes.Orders)
 	f.handlers[routes.Orders], err = api.NewOrders(shop.NewOrders(db.Orders()), log)
 	require.NoError(t, err)
+	db = dbFor(routes.Health)
+	f.handlers[routes.Health], err = api.NewHealth(shop.NewHealth(db.Products()), "local", log)
+	require.NoError(t, err)
 	return f
 }
 

@@ -36,6 +36,7 @@ const (
 	Cart     = "cart"
 	Checkout = "checkout"
 	Orders   = "orders"
+	Health   = "health"
 )
 
 // IdempotencyHeader names the header that makes POST /orders safe to retry.
@@ -68,6 +69,8 @@ func All() []Route {
 			Summary: "Get one of the caller's orders"},
 		{Method: "POST", Path: "/orders/{orderId}/cancel", Function: Orders, Access: SignedIn,
 			Summary: "Cancel one of the caller's orders and restock it"},
+		{Method: "GET", Path: "/health", Function: Health, Access: Public,
+			Summary: "Region health for Route 53: 200 while this region's table answers a read, 503 when not"},
 	}
 }
 

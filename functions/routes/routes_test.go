@@ -27,7 +27,7 @@ func TestTable(t *testing.T) {
 			assert.Equal(t, reflect.Struct, reflect.TypeOf(r.Body).Kind(), k)
 		}
 	}
-	assert.Len(t, All(), 12)
+	assert.Len(t, All(), 13)
 	assert.Equal(t, All(), All(), "deterministic")
 }
 

@@ -33,7 +33,7 @@ func TestConsistentWithRoutesAndSchema(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, []string{"catalog", "cart", "checkout", "orders"}, names)
+	assert.Equal(t, []string{"catalog", "cart", "checkout", "orders", "health"}, names)
 	for _, r := range routes.All() {
 		assert.Contains(t, names, r.Function)
 	}

@@ -41,3 +41,15 @@ cost: ## monthly cost per region, service and resource, and per 1,000 orders: ST
 cost-diff: ## monthly cost difference per resource and in total since BASE=<git ref> (priced in a temporary worktree)
 	@test -n '$(BASE)' || { echo 'usage: make cost-diff BASE=<git ref> [STACK=<env>]' >&2; exit 2; }
 	$(GO) run ./cmd/cost -base '$(BASE)' $(if $(STACK),-stack $(STACK))
+
+.PHONY: dev load
+DEV_PORT ?= 3001
+
+dev: ## the whole API on 127.0.0.1:3001 (DEV_PORT=) with DynamoDB Local and a sample catalog; writes .build/local/outputs.json; Ctrl-C stops it
+	functions/dynamotest/install.sh
+	$(GO) build -o .build/local/dev ./cmd/dev
+	.build/local/dev -port $(DEV_PORT) $(if $(DYNAMODB_PORT),-dynamodb-port $(DYNAMODB_PORT))
+
+load: ## concurrent shoppers against the local API (LOAD_URL=<make dev's apiUrl>, else its own); req/s, p50/p99, errors, stock check
+	functions/dynamotest/install.sh
+	$(GO) run ./cmd/load $(if $(LOAD_URL),-url '$(LOAD_URL)') $(LOAD_FLAGS)

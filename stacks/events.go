@@ -403,9 +403,9 @@ func queueSendPolicy(queueArn, ruleArn string) (string, error) {
 	return string(b), err
 }
 
-// watchQueuesAndStreams alarms on every dead-letter queue holding a message and on the
-// publisher's iterator age, which covers both its stream mappings: Lambda publishes IteratorAge
-// per function, the oldest record across its streams.
+// watchQueuesAndStreams alarms on every dead-letter queue holding a message, on the ledger's
+// throttles and errors, and on the publisher's iterator age, which covers both its stream
+// mappings: Lambda publishes IteratorAge per function, the oldest record across its streams.
 func (e *Events) watchQueuesAndStreams(ctx *pulumi.Context, name string, args *EventsArgs) error {
 	dlqs := []struct {
 		suffix string
@@ -420,6 +420,18 @@ func (e *Events) watchQueuesAndStreams(ctx *pulumi.Context, name string, args *E
 	for _, d := range dlqs {
 		if err := args.Alarms.Watch(ctx, name+"-"+d.suffix+"-visible", "dead-letter queue holds a message", "AWS/SQS", "ApproximateNumberOfMessagesVisible",
 			pulumi.StringMap{"QueueName": d.queue.Name}, "Maximum", 1, "notBreaching"); err != nil {
+			return fmt.Errorf("events %s: alarms: %w", name, err)
+		}
+	}
+	// The ledger's throttles and errors fail the consumers' messages: alarm per operation they call.
+	for _, op := range []string{"PutItem", "UpdateItem"} {
+		dims := pulumi.StringMap{"TableName": e.Processed.Name, "Operation": pulumi.String(op)}
+		if err := args.Alarms.Watch(ctx, name+"-processed-"+op+"-throttled", "processed-events table requests throttled", "AWS/DynamoDB", "ThrottledRequests",
+			dims, "Sum", 1, "notBreaching"); err != nil {
+			return fmt.Errorf("events %s: alarms: %w", name, err)
+		}
+		if err := args.Alarms.Watch(ctx, name+"-processed-"+op+"-system-errors", "processed-events table system errors", "AWS/DynamoDB", "SystemErrors",
+			dims, "Sum", 1, "notBreaching"); err != nil {
 			return fmt.Errorf("events %s: alarms: %w", name, err)
 		}
 	}

@@ -328,6 +328,16 @@ func TestEventAlarms(t *testing.T) {
 				assert.Equal(t, []any{topic}, a.Inputs["alarmActions"])
 			}
 		}
+		for _, metric := range []string{"ThrottledRequests", "SystemErrors"} {
+			for _, op := range []string{"PutItem", "UpdateItem"} {
+				found := false
+				for _, a := range g.OfType(evAlarmType) {
+					dims, _ := a.Inputs["dimensions"].(map[string]any)
+					found = found || a.Inputs["metricName"] == metric && dims["Operation"] == op && dims["TableName"] == "shopstack-"+s.name+"-processedEvents" && a.Region == writer
+				}
+				assert.True(t, found, "processed-events %s %s is alarmed", op, metric)
+			}
+		}
 		for _, fn := range []string{"publisher", "notifications", "stock-alerts"} {
 			a := alarmed("AWS/Lambda", "Errors", "FunctionName", "shopstack-"+s.name+"-"+fn)
 			if assert.NotNil(t, a, "%s errors are alarmed", fn) {

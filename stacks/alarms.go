@@ -46,6 +46,7 @@ type alarmSpec struct {
 	dimensions  []pulumi.StringMap // one: a plain metric; several: an alarm on their sum
 	statistic   string             // Sum, Average, Maximum, or a percentile such as p99
 	threshold   float64
+	below       bool   // alarm when the value falls below the threshold (default: at or above)
 	missing     string // how missing data counts: notBreaching, breaching, ignore, missing
 }
 
@@ -158,11 +159,24 @@ func (a *Alarms) Watch(ctx *pulumi.Context, name, description, namespace, metric
 		dimensions: []pulumi.StringMap{dimensions}, statistic: statistic, threshold: threshold, missing: missing}, a.Topic)
 }
 
+// WatchBelow is Watch for metrics that are bad when low, such as a health check's status.
+func (a *Alarms) WatchBelow(ctx *pulumi.Context, name, description, namespace, metric string, dimensions pulumi.StringMap, statistic string, threshold float64, missing string) error {
+	return a.add(ctx, name, alarmSpec{description: description, namespace: namespace, metric: metric, below: true,
+		dimensions: []pulumi.StringMap{dimensions}, statistic: statistic, threshold: threshold, missing: missing}, a.Topic)
+}
+
+func comparison(below bool) string {
+	if below {
+		return "LessThanThreshold"
+	}
+	return "GreaterThanOrEqualToThreshold"
+}
+
 func (a *Alarms) add(ctx *pulumi.Context, name string, spec alarmSpec, topic *sns.Topic) error {
 	args := &cloudwatch.MetricAlarmArgs{
 		Name:               pulumi.String(physicalName(ctx, name)),
 		AlarmDescription:   pulumi.String(spec.description),
-		ComparisonOperator: pulumi.String("GreaterThanOrEqualToThreshold"),
+		ComparisonOperator: pulumi.String(comparison(spec.below)),
 		EvaluationPeriods:  pulumi.Int(1),
 		Threshold:          pulumi.Float64(spec.threshold),
 		TreatMissingData:   pulumi.String(spec.missing),

@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigateway"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"shopstack/functions/routes"
@@ -19,8 +20,9 @@ const StageName = "v1"
 
 // APIArgs declares one region's REST API.
 type APIArgs struct {
-	Functions        map[string]*Function // service functions by name, as the route table names them
-	UserPoolArn      pulumi.StringInput   // Cognito pool the authorizer trusts
+	Functions        map[string]*Function     // service functions by name, as the route table names them
+	Aliases          map[string]*lambda.Alias // where set, the API invokes this alias of the function
+	UserPoolArn      pulumi.StringInput       // Cognito pool the authorizer trusts
 	AllowedOrigins   []string
 	Throttling       Throttling
 	LogRetentionDays int
@@ -108,6 +110,18 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 		return nil, fmt.Errorf("api %s: method settings: %w", name, err)
 	}
 
+	for function, alias := range args.Aliases {
+		// eventHandler routes grant API Gateway invoke rights themselves; alias targets need it said.
+		if _, err := lambda.NewPermission(ctx, name+"-invoke-"+function+"-alias", &lambda.PermissionArgs{
+			Action:    pulumi.String("lambda:InvokeFunction"),
+			Function:  args.Functions[function].Name,
+			Qualifier: alias.Name,
+			Principal: pulumi.String("apigateway.amazonaws.com"),
+			SourceArn: pulumi.Sprintf("%s/*/*", restAPI.Api.ExecutionArn()),
+		}, pulumi.Parent(a)); err != nil {
+			return nil, fmt.Errorf("api %s: alias permission: %w", name, err)
+		}
+	}
 	a.RestAPI, a.AccessLogs = restAPI, accessLogs
 	a.URL = restAPI.Url
 	a.RestAPIID = restAPI.Stage.RestApi()
@@ -130,10 +144,16 @@ func routeArgs(args *APIArgs) ([]apigw.RouteArgs, error) {
 		if !ok {
 			return nil, fmt.Errorf("route %s %s: no function %q", r.Method, r.Path, r.Function)
 		}
-		route := apigw.RouteArgs{
-			Path:         r.Path,
-			Method:       methodOf(r.Method),
-			EventHandler: fn.Lambda,
+		route := apigw.RouteArgs{Path: r.Path, Method: methodOf(r.Method)}
+		if alias, ok := args.Aliases[r.Function]; ok {
+			// RestAPI's eventHandler takes a function, not an alias: the alias is a proxy target.
+			route.Target = apigw.TargetArgs{
+				Type:       apigw.IntegrationType_Aws_proxy,
+				Uri:        alias.InvokeArn,
+				HttpMethod: pulumi.String("POST"),
+			}
+		} else {
+			route.EventHandler = fn.Lambda
 		}
 		if r.Access != routes.Public {
 			route.Authorizers = []apigw.AuthorizerArgs{{

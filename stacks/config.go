@@ -29,6 +29,7 @@ type Config struct {
 	Throttling         Throttling
 	Alarms             AlarmSettings
 	Events             EventSettings
+	Edge               EdgeSettings
 }
 
 // EventSettings tune the event pipeline (stacks/events.go).
@@ -120,6 +121,7 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 			StockAlertEmails:     r.strings("stockAlertEmails"),
 		},
 	}
+	c.Edge = readEdgeSettings(&r)
 	if err := errors.Join(r.problems...); err != nil {
 		return Config{}, fmt.Errorf("invalid stack config:\n%w", err)
 	}
@@ -195,6 +197,7 @@ func (c Config) Validate() error {
 		bad("alarmDurationPercentOfTimeout", "%d is out of range; use 1 to 100", p)
 	}
 	c.Events.validate(bad)
+	c.Edge.validate(bad, c)
 	return errors.Join(problems...)
 }
 
@@ -254,6 +257,27 @@ func (r *reader) strings(key string) []string {
 	var v []string
 	if err := r.cfg.TryObject(key, &v); err != nil {
 		r.fail(key, fmt.Errorf("must be a list of strings: %w", err))
+	}
+	return v
+}
+
+// optionalObject reads an object key that may be absent; it reports whether it was set.
+func (r *reader) optionalObject(key string, out any) bool {
+	err := r.cfg.TryObject(key, out)
+	if errors.Is(err, config.ErrMissingVar) {
+		return false
+	}
+	if err != nil {
+		r.fail(key, fmt.Errorf("must be an object: %w", err))
+		return false
+	}
+	return true
+}
+
+func (r *reader) intMap(key string) map[string]int {
+	var v map[string]int
+	if err := r.cfg.TryObject(key, &v); err != nil {
+		r.fail(key, fmt.Errorf("must be a map of integers: %w", err))
 	}
 	return v
 }

@@ -20,6 +20,10 @@ type FunctionArgs struct {
 	// Permissions are the statements the code needs beyond writing its own logs and traces.
 	Permissions []Statement
 	Tags        pulumi.StringMap
+	// ReservedConcurrency caps (and guarantees) the function's concurrency; 0 leaves it unreserved.
+	ReservedConcurrency int
+	// Publish publishes a version on every code change, for an alias to point at.
+	Publish bool
 }
 
 // Function is a Lambda function with its own role and log group.
@@ -83,6 +87,10 @@ func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...p
 	if len(args.Environment) > 0 {
 		environment = &lambda.FunctionEnvironmentArgs{Variables: args.Environment}
 	}
+	reserved := -1 // Lambda's "unreserved"
+	if args.ReservedConcurrency > 0 {
+		reserved = args.ReservedConcurrency
+	}
 	fn, err := lambda.NewFunction(ctx, name, &lambda.FunctionArgs{
 		Name:          pulumi.String(args.FunctionName),
 		Runtime:       pulumi.String("provided.al2023"),
@@ -97,8 +105,10 @@ func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...p
 			LogFormat: pulumi.String("JSON"),
 			LogGroup:  logGroup.Name,
 		},
-		Environment: environment,
-		Tags:        args.Tags,
+		Environment:                  environment,
+		Publish:                      pulumi.Bool(args.Publish),
+		ReservedConcurrentExecutions: pulumi.Int(reserved),
+		Tags:                         args.Tags,
 	}, parent, pulumi.DependsOn([]pulumi.Resource{policy, logGroup}))
 	if err != nil {
 		return nil, fmt.Errorf("function %s: lambda: %w", name, err)

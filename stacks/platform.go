@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"shopstack/functions/schema"
@@ -69,21 +70,27 @@ func NewPlatform(ctx *pulumi.Context) (*Platform, error) {
 	if err != nil {
 		return nil, err
 	}
+	var validation *route53.Record // ACM asks every region for the same record: the first creates it
 	for _, region := range providers {
 		r, err := NewRegion(ctx, region.Name, &RegionArgs{
-			Region:       region.Name,
-			WriterRegion: writer.Name,
-			Regions:      cfg.Regions,
-			Config:       cfg,
-			Artifacts:    artifacts,
-			Data:         p.Data,
-			Identity:     p.Identity,
-			Tags:         tags,
+			Region:           region.Name,
+			WriterRegion:     writer.Name,
+			Regions:          cfg.Regions,
+			Config:           cfg,
+			Artifacts:        artifacts,
+			Data:             p.Data,
+			Identity:         p.Identity,
+			ValidationRecord: validation,
+			Tags:             tags,
 		}, pulumi.Provider(region.Provider))
 		if err != nil {
 			return nil, err
 		}
 		p.Regions = append(p.Regions, r)
+		validation = r.Edge.ValidationRecord
+	}
+	if err := p.watchHealthChecks(ctx); err != nil {
+		return nil, err
 	}
 	p.Events, err = NewEvents(ctx, "events", &EventsArgs{
 		Region: writer.Name, Settings: cfg.Events, Function: cfg.Function, LogRetentionDays: cfg.LogRetentionDays,
@@ -94,6 +101,31 @@ func NewPlatform(ctx *pulumi.Context) (*Platform, error) {
 	}
 	exportOutputs(ctx, p)
 	return p, nil
+}
+
+// watchHealthChecks alarms on every region's health check from the healthCheckMetricsRegion's
+// alarms, the one region where Route 53 publishes HealthCheckStatus.
+func (p *Platform) watchHealthChecks(ctx *pulumi.Context) error {
+	var home *Region
+	for _, r := range p.Regions {
+		if r.Name == healthCheckMetricsRegion {
+			home = r
+		}
+	}
+	for _, r := range p.Regions {
+		if r.Edge.HealthCheck == nil {
+			continue
+		}
+		if home == nil { // config validation requires the region with a domain; guard anyway
+			return fmt.Errorf("health check alarms need %s among the regions", healthCheckMetricsRegion)
+		}
+		// HealthCheckStatus is 1 when healthy: alarm when its minimum drops below 1.
+		if err := home.Alarms.WatchBelow(ctx, r.Name+"-health-check", "region "+r.Name+" fails its health check", "AWS/Route53",
+			"HealthCheckStatus", pulumi.StringMap{"HealthCheckId": r.Edge.HealthCheck.ID().ToStringOutput()}, "Minimum", 1, "breaching"); err != nil {
+			return fmt.Errorf("health check alarm %s: %w", r.Name, err)
+		}
+	}
+	return nil
 }
 
 // baseTags are on every taggable resource: the config's extra tags plus project and environment.

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"shopstack/functions/routes"
 	"shopstack/functions/schema"
 	"shopstack/functions/services"
 )
@@ -19,7 +22,9 @@ type RegionArgs struct {
 	Artifacts    Artifacts
 	Data         *Data
 	Identity     *Identity
-	Tags         pulumi.StringMap
+	// ValidationRecord is the certificate validation record another region already created.
+	ValidationRecord *route53.Record
+	Tags             pulumi.StringMap
 }
 
 // Region is everything shopstack runs in one AWS region: the counter, the service functions, the
@@ -33,6 +38,9 @@ type Region struct {
 	Services map[string]*Function
 	API      *API
 	Alarms   *Alarms
+	Edge     *Edge
+	// CheckoutAlias is checkout's provisioned "live" alias; nil where provisioned concurrency is off.
+	CheckoutAlias *lambda.Alias
 }
 
 // WriterRegionEnv tells a function where stock and orders are written.
@@ -53,11 +61,12 @@ func NewRegion(ctx *pulumi.Context, name string, args *RegionArgs, opts ...pulum
 		return nil, fmt.Errorf("region %s: %w", name, err)
 	}
 	r.Counter, err = NewFunction(ctx, name+"-counter", &FunctionArgs{
-		FunctionName:     physicalName(ctx, "counter"),
-		Archive:          counterArchive,
-		Settings:         cfg.Function,
-		LogRetentionDays: cfg.LogRetentionDays,
-		Tags:             withService(args.Tags, "counter"),
+		FunctionName:        physicalName(ctx, "counter"),
+		Archive:             counterArchive,
+		Settings:            cfg.Function,
+		LogRetentionDays:    cfg.LogRetentionDays,
+		Tags:                withService(args.Tags, "counter"),
+		ReservedConcurrency: cfg.Edge.ReservedConcurrency["counter"],
 	}, pulumi.Parent(r))
 	if err != nil {
 		return nil, fmt.Errorf("region %s: %w", name, err)
@@ -70,13 +79,15 @@ func NewRegion(ctx *pulumi.Context, name string, args *RegionArgs, opts ...pulum
 			return nil, fmt.Errorf("region %s: %w", name, err)
 		}
 		fn, err := NewFunction(ctx, name+"-"+svc.Name, &FunctionArgs{
-			FunctionName:     physicalName(ctx, svc.Name),
-			Archive:          archive,
-			Settings:         cfg.Function,
-			LogRetentionDays: cfg.LogRetentionDays,
-			Environment:      r.serviceEnvironment(svc, args),
-			Permissions:      r.servicePermissions(svc, args),
-			Tags:             withService(args.Tags, svc.Name),
+			FunctionName:        physicalName(ctx, svc.Name),
+			Archive:             archive,
+			Settings:            cfg.Function,
+			LogRetentionDays:    cfg.LogRetentionDays,
+			Environment:         r.serviceEnvironment(svc, args),
+			Permissions:         r.servicePermissions(svc, args),
+			Tags:                withService(args.Tags, svc.Name),
+			ReservedConcurrency: cfg.Edge.ReservedConcurrency[svc.Name],
+			Publish:             svc.Name == routes.Checkout && cfg.Edge.Provisioned.Enabled(),
 		}, pulumi.Parent(r))
 		if err != nil {
 			return nil, fmt.Errorf("region %s: %w", name, err)
@@ -85,7 +96,16 @@ func NewRegion(ctx *pulumi.Context, name string, args *RegionArgs, opts ...pulum
 		functions = append(functions, fn)
 	}
 
+	aliases := map[string]*lambda.Alias{}
+	if cfg.Edge.Provisioned.Enabled() {
+		r.CheckoutAlias, err = newProvisionedAlias(ctx, name+"-checkout", r.Services[routes.Checkout], cfg.Edge.Provisioned, pulumi.Parent(r))
+		if err != nil {
+			return nil, fmt.Errorf("region %s: %w", name, err)
+		}
+		aliases[routes.Checkout] = r.CheckoutAlias
+	}
 	r.API, err = NewAPI(ctx, name+"-api", &APIArgs{
+		Aliases:          aliases,
 		Functions:        r.Services,
 		UserPoolArn:      args.Identity.UserPool.Arn,
 		AllowedOrigins:   cfg.AllowedOrigins,
@@ -117,6 +137,26 @@ func NewRegion(ctx *pulumi.Context, name string, args *RegionArgs, opts ...pulum
 	}, pulumi.Parent(r))
 	if err != nil {
 		return nil, fmt.Errorf("region %s: %w", name, err)
+	}
+
+	r.Edge, err = NewEdge(ctx, name+"-edge", &EdgeArgs{
+		Region:           args.Region,
+		API:              r.API,
+		Settings:         cfg.Edge,
+		Alarms:           r.Alarms,
+		ValidationRecord: args.ValidationRecord,
+		Tags:             args.Tags,
+	}, pulumi.Parent(r))
+	if err != nil {
+		return nil, fmt.Errorf("region %s: %w", name, err)
+	}
+	if r.CheckoutAlias != nil {
+		if err := r.Alarms.Watch(ctx, name+"-checkout-spillover", "checkout invocations beyond provisioned concurrency", "AWS/Lambda",
+			"ProvisionedConcurrencySpilloverInvocations",
+			pulumi.StringMap{"FunctionName": r.Services[routes.Checkout].Name, "Resource": pulumi.Sprintf("%s:%s", r.Services[routes.Checkout].Name, r.CheckoutAlias.Name)},
+			"Sum", 1, "notBreaching"); err != nil {
+			return nil, fmt.Errorf("region %s: %w", name, err)
+		}
 	}
 
 	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{"apiUrl": r.API.URL, "counterName": r.Counter.Name}); err != nil {

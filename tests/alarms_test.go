@@ -88,12 +88,16 @@ func TestAlarmCoverage(t *testing.T) {
 		}
 		for _, table := range g.OfType(tableType) {
 			name := table.Inputs["name"]
-			for _, region := range regions { // the primary copy and every replica
+			copies := []string{table.Region} // the primary copy and every replica
+			for _, raw := range asList(table.Inputs["replicas"]) {
+				copies = append(copies, raw.(map[string]any)["regionName"].(string))
+			}
+			for _, region := range copies {
 				for _, metric := range []string{"ThrottledRequests", "SystemErrors"} {
 					assert.True(t, has(region, watched{"AWS/DynamoDB", metric}, map[string]any{"TableName": name}),
 						"%s in %s has a %s alarm", name, region, metric)
 				}
-				for _, receiving := range regions {
+				for _, receiving := range copies {
 					if receiving == region {
 						continue
 					}

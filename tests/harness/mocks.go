@@ -174,6 +174,26 @@ func synthesize(typ, name, id, region string, state resource.PropertyMap) {
 	case "aws:sqs/queue:Queue":
 		set("arn", prefix("sqs")+physical)
 		set("url", "https://sqs."+region+".amazonaws.com/"+Account+"/"+physical)
+	case "aws:acm/certificate:Certificate":
+		domain := state["domainName"].StringValue()
+		set("arn", prefix("acm")+"certificate/"+id)
+		// ACM asks for the same CNAME in every region for a domain of one account.
+		state["domainValidationOptions"] = resource.NewProperty([]resource.PropertyValue{resource.NewProperty(resource.PropertyMap{
+			"domainName":          resource.NewProperty(domain),
+			"resourceRecordName":  resource.NewProperty("_0123456789abcdef." + domain + "."),
+			"resourceRecordType":  resource.NewProperty("CNAME"),
+			"resourceRecordValue": resource.NewProperty("_fedcba9876543210.acm-validations.aws."),
+		})})
+	case "aws:route53/record:Record":
+		set("fqdn", strings.TrimSuffix(physical, "."))
+	case "aws:apigateway/domainName:DomainName":
+		set("regionalDomainName", "d-"+id+".execute-api."+region+".amazonaws.com")
+		set("regionalZoneId", "Z1UJRXOUMOOFQ8")
+		set("arn", "arn:aws:apigateway:"+region+"::/domainnames/"+physical)
+	case "aws:lambda/alias:Alias":
+		fn := state["functionName"].StringValue()
+		set("arn", prefix("lambda")+"function:"+fn+":"+physical)
+		set("invokeArn", "arn:aws:apigateway:"+region+":lambda:path/2015-03-31/functions/"+prefix("lambda")+"function:"+fn+":"+physical+"/invocations")
 	default:
 		module := tokens.Type(typ).Module().Name().String()
 		set("arn", prefix(module)+strings.ToLower(tokens.Type(typ).Name().String())+"/"+physical)

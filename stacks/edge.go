@@ -1,0 +1,321 @@
+package stacks
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigateway"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/wafv2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"shopstack/functions/services"
+)
+
+// EdgeSettings configure the front door and the concurrency guards.
+type EdgeSettings struct {
+	Domain              *Domain // nil: no DNS part; clients use the regional URLs
+	WAFRateLimit        int     // requests per client IP per 5 minutes
+	WAFBlockedAlarm     int
+	ReservedConcurrency map[string]int // by function name
+	Provisioned         ProvisionedConcurrency
+}
+
+// Domain is the one name clients use, routed to the nearest healthy region.
+type Domain struct {
+	Name         string `json:"name"`
+	HostedZoneID string `json:"hostedZoneId"`
+}
+
+// ProvisionedConcurrency keeps checkout's live alias warm, scaled by target tracking. Max 0: off.
+type ProvisionedConcurrency struct {
+	Min               int `json:"min"`
+	Max               int `json:"max"`
+	TargetUtilization int `json:"targetUtilization"` // percent
+}
+
+// Enabled reports whether checkout gets provisioned concurrency.
+func (p ProvisionedConcurrency) Enabled() bool { return p.Max > 0 }
+
+// healthCheckMetricsRegion is where Route 53 publishes health-check metrics, whatever the
+// region of the endpoint checked.
+const healthCheckMetricsRegion = "us-east-1"
+
+func readEdgeSettings(r *reader) EdgeSettings {
+	e := EdgeSettings{
+		WAFRateLimit:        r.int("wafRateLimit"),
+		WAFBlockedAlarm:     r.int("alarmWafBlockedRequests"),
+		ReservedConcurrency: r.intMap("reservedConcurrency"),
+	}
+	var d Domain
+	if r.optionalObject("domain", &d) {
+		e.Domain = &d
+	}
+	r.optionalObject("checkoutProvisionedConcurrency", &e.Provisioned)
+	return e
+}
+
+var (
+	hostnamePattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	zoneIDPattern   = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
+)
+
+func (e EdgeSettings) validate(bad func(key, format string, args ...any), c Config) {
+	if d := e.Domain; d != nil {
+		if !hostnamePattern.MatchString(d.Name) {
+			bad("domain", "name %q is not a hostname; use lower-case labels such as api.shop.example.com", d.Name)
+		}
+		if !zoneIDPattern.MatchString(d.HostedZoneID) {
+			bad("domain", "hostedZoneId %q is not a Route 53 hosted zone id; use the id shown by `aws route53 list-hosted-zones`, such as Z0123456789ABCDEFGHIJ", d.HostedZoneID)
+		}
+		if !slices.Contains(c.Regions, healthCheckMetricsRegion) {
+			bad("domain", "needs %s among the regions: Route 53 publishes health-check metrics only there", healthCheckMetricsRegion)
+		}
+	}
+	if e.WAFRateLimit < 10 || e.WAFRateLimit > 2000000000 {
+		bad("wafRateLimit", "%d is out of range; use 10 to 2000000000 requests per 5 minutes", e.WAFRateLimit)
+	}
+	if e.WAFBlockedAlarm < 1 {
+		bad("alarmWafBlockedRequests", "%d must be a positive integer", e.WAFBlockedAlarm)
+	}
+	functions := []string{"counter"}
+	for _, s := range services.All() {
+		functions = append(functions, s.Name)
+	}
+	for _, fn := range slices.Sorted(mapsKeys(e.ReservedConcurrency)) {
+		if !slices.Contains(functions, fn) {
+			bad("reservedConcurrency", "%q is not a function; use some of %v", fn, functions)
+		}
+		if n := e.ReservedConcurrency[fn]; n < 1 {
+			bad("reservedConcurrency", "%s: %d must be at least 1 (0 would stop the function)", fn, n)
+		}
+	}
+	if p := e.Provisioned; p != (ProvisionedConcurrency{}) {
+		key := "checkoutProvisionedConcurrency"
+		if p.Min < 1 || p.Max < p.Min {
+			bad(key, "min %d and max %d must satisfy 1 <= min <= max", p.Min, p.Max)
+		}
+		if p.TargetUtilization < 10 || p.TargetUtilization > 90 {
+			bad(key, "targetUtilization %d is out of range; use 10 to 90 (percent)", p.TargetUtilization)
+		}
+		if reserved, ok := e.ReservedConcurrency["checkout"]; ok && p.Max > reserved {
+			bad(key, "max %d exceeds checkout's reserved concurrency %d; raise reservedConcurrency.checkout or lower max", p.Max, reserved)
+		}
+	}
+}
+
+// EdgeArgs declares one region's edge: WAF on the stage and, with a domain, the regional custom
+// domain, its certificate, a health check and a latency record.
+type EdgeArgs struct {
+	Region   string
+	API      *API
+	Settings EdgeSettings
+	Alarms   *Alarms
+	// ValidationRecord is the DNS record proving the domain to ACM. ACM asks for the same record in
+	// every region, so the first region creates it and the others wait on it.
+	ValidationRecord *route53.Record
+	Tags             pulumi.StringMap
+}
+
+// Edge is what stands between the internet and one region's API.
+type Edge struct {
+	pulumi.ResourceState
+
+	WebACL           *wafv2.WebAcl
+	HealthCheck      *route53.HealthCheck // nil without a domain
+	ValidationRecord *route53.Record      // nil without a domain
+}
+
+// NewEdge declares the region's web ACL and, when a domain is configured, its share of the front door.
+func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.ResourceOption) (*Edge, error) {
+	e := &Edge{}
+	if err := ctx.RegisterComponentResource("shopstack:edge:Edge", name, e, opts...); err != nil {
+		return nil, err
+	}
+	tags := withService(args.Tags, "edge")
+	aclName := physicalName(ctx, "api")
+	rules, err := webACLRules(args.Settings.WAFRateLimit)
+	if err != nil {
+		return nil, fmt.Errorf("edge %s: %w", name, err)
+	}
+	acl, err := wafv2.NewWebAcl(ctx, name+"-waf", &wafv2.WebAclArgs{
+		Name:          pulumi.String(aclName),
+		Scope:         pulumi.String("REGIONAL"),
+		DefaultAction: &wafv2.WebAclDefaultActionArgs{Allow: &wafv2.WebAclDefaultActionAllowArgs{}},
+		RuleJson:      pulumi.String(rules),
+		VisibilityConfig: &wafv2.WebAclVisibilityConfigArgs{
+			CloudwatchMetricsEnabled: pulumi.Bool(true), SampledRequestsEnabled: pulumi.Bool(true), MetricName: pulumi.String(aclName),
+		},
+		Tags: tags,
+	}, pulumi.Parent(e))
+	if err != nil {
+		return nil, fmt.Errorf("edge %s: web acl: %w", name, err)
+	}
+	// The association names the stage, which exists once the RestAPI component is done.
+	if _, err := wafv2.NewWebAclAssociation(ctx, name+"-waf-stage", &wafv2.WebAclAssociationArgs{
+		ResourceArn: pulumi.Sprintf("arn:aws:apigateway:%s::/restapis/%s/stages/%s", args.Region, args.API.RestAPIID, args.API.StageName),
+		WebAclArn:   acl.Arn,
+	}, pulumi.Parent(acl), pulumi.DependsOn([]pulumi.Resource{args.API.RestAPI})); err != nil {
+		return nil, fmt.Errorf("edge %s: web acl association: %w", name, err)
+	}
+	e.WebACL = acl
+	if err := args.Alarms.Watch(ctx, name+"-waf-blocked", "WAF blocked requests spike", "AWS/WAFV2", "BlockedRequests",
+		pulumi.StringMap{"WebACL": pulumi.String(aclName), "Region": pulumi.String(args.Region), "Rule": pulumi.String("ALL")},
+		"Sum", float64(args.Settings.WAFBlockedAlarm), "notBreaching"); err != nil {
+		return nil, fmt.Errorf("edge %s: %w", name, err)
+	}
+
+	if d := args.Settings.Domain; d != nil {
+		if err := e.frontDoor(ctx, name, d, args, tags); err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.RegisterResourceOutputs(e, pulumi.Map{"webAclArn": acl.Arn}); err != nil {
+		return nil, fmt.Errorf("edge %s: outputs: %w", name, err)
+	}
+	return e, nil
+}
+
+// frontDoor declares the certificate, the regional custom domain on it, the health check on this
+// region's own API hostname and the latency record that drops the region when the check fails.
+func (e *Edge) frontDoor(ctx *pulumi.Context, name string, d *Domain, args *EdgeArgs, tags pulumi.StringMap) error {
+	cert, err := acm.NewCertificate(ctx, name+"-cert", &acm.CertificateArgs{
+		DomainName:       pulumi.String(d.Name),
+		ValidationMethod: pulumi.String("DNS"),
+		Tags:             tags,
+	}, pulumi.Parent(e))
+	if err != nil {
+		return fmt.Errorf("edge %s: certificate: %w", name, err)
+	}
+	record := args.ValidationRecord
+	if record == nil {
+		option := cert.DomainValidationOptions.Index(pulumi.Int(0))
+		record, err = route53.NewRecord(ctx, name+"-cert-validation", &route53.RecordArgs{
+			ZoneId:  pulumi.String(d.HostedZoneID),
+			Name:    option.ResourceRecordName().Elem(),
+			Type:    option.ResourceRecordType().Elem(),
+			Records: pulumi.StringArray{option.ResourceRecordValue().Elem()},
+			Ttl:     pulumi.Int(300),
+			// Another stack or a rerun may already hold the same record: it is identical, take it over.
+			AllowOverwrite: pulumi.Bool(true),
+		}, pulumi.Parent(cert))
+		if err != nil {
+			return fmt.Errorf("edge %s: validation record: %w", name, err)
+		}
+	}
+	e.ValidationRecord = record
+	validation, err := acm.NewCertificateValidation(ctx, name+"-cert-validated", &acm.CertificateValidationArgs{
+		CertificateArn:        cert.Arn,
+		ValidationRecordFqdns: pulumi.StringArray{record.Fqdn},
+	}, pulumi.Parent(cert))
+	if err != nil {
+		return fmt.Errorf("edge %s: certificate validation: %w", name, err)
+	}
+	domain, err := apigateway.NewDomainName(ctx, name+"-domain", &apigateway.DomainNameArgs{
+		DomainName:             pulumi.String(d.Name),
+		RegionalCertificateArn: validation.CertificateArn,
+		EndpointConfiguration:  &apigateway.DomainNameEndpointConfigurationArgs{Types: pulumi.String("REGIONAL")},
+		SecurityPolicy:         pulumi.String("TLS_1_2"),
+		Tags:                   tags,
+	}, pulumi.Parent(e))
+	if err != nil {
+		return fmt.Errorf("edge %s: domain name: %w", name, err)
+	}
+	if _, err := apigateway.NewBasePathMapping(ctx, name+"-mapping", &apigateway.BasePathMappingArgs{
+		DomainName: domain.DomainName,
+		RestApi:    args.API.RestAPIID,
+		StageName:  args.API.StageName,
+	}, pulumi.Parent(domain), pulumi.DependsOn([]pulumi.Resource{args.API.RestAPI})); err != nil {
+		return fmt.Errorf("edge %s: base path mapping: %w", name, err)
+	}
+	// The check targets this region's own execute-api hostname, not the shared name: the shared
+	// name resolves to whichever region is healthy, which would hide this one's failure.
+	check, err := route53.NewHealthCheck(ctx, name+"-health", &route53.HealthCheckArgs{
+		Type:             pulumi.String("HTTPS"),
+		Fqdn:             pulumi.Sprintf("%s.execute-api.%s.amazonaws.com", args.API.RestAPIID, args.Region),
+		Port:             pulumi.Int(443),
+		ResourcePath:     pulumi.Sprintf("/%s/health", args.API.StageName),
+		RequestInterval:  pulumi.Int(30),
+		FailureThreshold: pulumi.Int(3),
+		MeasureLatency:   pulumi.Bool(true),
+		ReferenceName:    pulumi.String(args.Region),
+		Tags:             tags,
+	}, pulumi.Parent(e))
+	if err != nil {
+		return fmt.Errorf("edge %s: health check: %w", name, err)
+	}
+	e.HealthCheck = check
+	if _, err := route53.NewRecord(ctx, name+"-latency", &route53.RecordArgs{
+		ZoneId:        pulumi.String(d.HostedZoneID),
+		Name:          pulumi.String(d.Name),
+		Type:          pulumi.String("A"),
+		SetIdentifier: pulumi.String(args.Region),
+		HealthCheckId: check.ID(),
+		LatencyRoutingPolicies: route53.RecordLatencyRoutingPolicyArray{
+			route53.RecordLatencyRoutingPolicyArgs{Region: pulumi.String(args.Region)},
+		},
+		Aliases: route53.RecordAliasArray{route53.RecordAliasArgs{
+			Name:                 domain.RegionalDomainName,
+			ZoneId:               domain.RegionalZoneId,
+			EvaluateTargetHealth: pulumi.Bool(true),
+		}},
+	}, pulumi.Parent(domain)); err != nil {
+		return fmt.Errorf("edge %s: latency record: %w", name, err)
+	}
+	return nil
+}
+
+// wafRule is one rule of the web ACL in the WAFv2 JSON rule format.
+type wafRule struct {
+	Name             string         `json:"Name"`
+	Priority         int            `json:"Priority"`
+	Statement        map[string]any `json:"Statement"`
+	Action           map[string]any `json:"Action,omitempty"`
+	OverrideAction   map[string]any `json:"OverrideAction,omitempty"`
+	VisibilityConfig map[string]any `json:"VisibilityConfig"`
+}
+
+// webACLRules: the AWS managed common and known-bad-inputs rule groups, and a per-IP rate limit
+// that leaves the health route alone, so Route 53's checkers are never the ones blocked.
+func webACLRules(rateLimit int) (string, error) {
+	visibility := func(metric string) map[string]any {
+		return map[string]any{"CloudWatchMetricsEnabled": true, "SampledRequestsEnabled": true, "MetricName": metric}
+	}
+	managed := func(name string, priority int) wafRule {
+		return wafRule{Name: name, Priority: priority,
+			Statement:      map[string]any{"ManagedRuleGroupStatement": map[string]any{"VendorName": "AWS", "Name": name}},
+			OverrideAction: map[string]any{"None": map[string]any{}}, VisibilityConfig: visibility(name)}
+	}
+	healthPath := map[string]any{"ByteMatchStatement": map[string]any{
+		"SearchString": "/health", "PositionalConstraint": "ENDS_WITH",
+		"FieldToMatch":        map[string]any{"UriPath": map[string]any{}},
+		"TextTransformations": []map[string]any{{"Priority": 0, "Type": "NONE"}},
+	}}
+	rules := []wafRule{
+		managed("AWSManagedRulesCommonRuleSet", 10),
+		managed("AWSManagedRulesKnownBadInputsRuleSet", 20),
+		{Name: "RateLimitPerClientIP", Priority: 30, Action: map[string]any{"Block": map[string]any{}}, VisibilityConfig: visibility("RateLimitPerClientIP"),
+			Statement: map[string]any{"RateBasedStatement": map[string]any{
+				"Limit": rateLimit, "AggregateKeyType": "IP",
+				"ScopeDownStatement": map[string]any{"NotStatement": map[string]any{"Statement": healthPath}},
+			}}},
+	}
+	b, err := json.Marshal(rules)
+	if err != nil {
+		return "", fmt.Errorf("web acl rules: %w", err)
+	}
+	return string(b), nil
+}
+
+func mapsKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}

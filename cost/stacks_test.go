@@ -1,0 +1,46 @@
+package cost
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"shopstack/stacks"
+	"shopstack/tests/harness"
+)
+
+// TestEveryTypePricedOrFree runs every environment's real program under mocks: each resource type
+// it declares must have a pricer or a reason to be free, and the whole graph must price with the
+// committed book (fixed costs; usage too when the benchmark's capacity file exists).
+func TestEveryTypePricedOrFree(t *testing.T) {
+	names, err := harness.Stacks("..")
+	require.NoError(t, err)
+	require.NotEmpty(t, names)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			g, err := harness.RunStack("..", name, stacks.Run)
+			require.NoError(t, err)
+			assert.NoError(t, Unpriced(g))
+			e, err := New(g, Inputs{Book: testBook(t)})
+			require.NoError(t, err)
+			assert.Positive(t, e.Fixed)
+		})
+	}
+}
+
+// TestEveryStackEstimates prices every environment as `make cost` does.
+func TestEveryStackEstimates(t *testing.T) {
+	names, err := harness.Stacks("..")
+	require.NoError(t, err)
+	if _, err := LoadCapacity("../" + DefaultCapacityPath); err != nil {
+		t.Skip(err)
+	}
+	es, err := EstimateStacks(Options{Root: "..", Prices: "prices.json", Capacity: "../" + DefaultCapacityPath}, names)
+	require.NoError(t, err)
+	require.Len(t, es, len(names))
+	for _, e := range es {
+		assert.Positive(t, e.Usage, e.Stack)
+		assert.Positive(t, e.PerThousandOrders, e.Stack)
+	}
+}

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -55,4 +56,54 @@ func TestCounterBinaryThroughRuntimeAPI(t *testing.T) {
 			assert.Equal(t, tt.want, string(got))
 		})
 	}
+}
+
+// TestServiceBinaryAnswersThroughRuntimeAPI invokes the built catalog binary with API Gateway
+// events: the CORS preflight and a bad request are answered without touching DynamoDB, as the
+// deployed function answers them.
+func TestServiceBinaryAnswersThroughRuntimeAPI(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	builder, err := build.New(root, build.Host)
+	require.NoError(t, err)
+	art, err := builder.Build(ctx, "catalog")
+	require.NoError(t, err)
+	rie, err := localinvoke.RIEPath(ctx, builder.Root)
+	require.NoError(t, err)
+	emu, err := localinvoke.Start(ctx, rie, art.Binary, []string{
+		"PRODUCTS_TABLE=shopstack-dev-products", "WRITER_REGION=us-east-1", "AWS_REGION=us-east-1",
+		"AWS_ACCESS_KEY_ID=none", "AWS_SECRET_ACCESS_KEY=none", "ALLOWED_ORIGINS=https://shop.example.com",
+	})
+	require.NoError(t, err)
+	defer emu.Stop()
+
+	invoke := func(event map[string]any) map[string]any {
+		t.Helper()
+		payload, err := json.Marshal(event)
+		require.NoError(t, err)
+		out, err := emu.Invoke(ctx, payload)
+		require.NoError(t, err, emu.Logs())
+		var resp map[string]any
+		require.NoError(t, json.Unmarshal(out, &resp), "%s", out)
+		return resp
+	}
+	preflight := invoke(map[string]any{
+		"resource": "/products", "path": "/products", "httpMethod": "OPTIONS",
+		"headers": map[string]string{"Origin": "https://shop.example.com", "Access-Control-Request-Method": "POST"},
+	})
+	assert.Equal(t, float64(204), preflight["statusCode"])
+	headers := preflight["headers"].(map[string]any)
+	assert.Equal(t, "https://shop.example.com", headers["Access-Control-Allow-Origin"])
+	assert.Contains(t, headers["Access-Control-Allow-Methods"], "POST")
+
+	bad := invoke(map[string]any{
+		"resource": "/products", "path": "/products", "httpMethod": "GET",
+		"queryStringParameters": map[string]string{"limit": "many"},
+		"headers":               map[string]string{"Origin": "https://evil.example.com"},
+	})
+	assert.Equal(t, float64(400), bad["statusCode"])
+	var body struct{ Error struct{ Code, Message string } }
+	require.NoError(t, json.Unmarshal([]byte(bad["body"].(string)), &body))
+	assert.Equal(t, "invalid", body.Error.Code)
+	assert.NotContains(t, bad["headers"], "Access-Control-Allow-Origin", "an origin not in the list gets no CORS grant")
 }

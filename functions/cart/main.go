@@ -2,28 +2,16 @@
 package main
 
 import (
-	"context"
 	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"shopstack/functions/api"
+	"shopstack/functions/serve"
 	"shopstack/functions/shop"
 	"shopstack/functions/store"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	db, err := store.Open(context.Background(), "cart")
-	if err != nil {
-		log.Error("start cart", "error", err.Error())
-		os.Exit(1)
-	}
-	h, err := api.NewCart(shop.NewCarts(db.Carts(), db.Products()), log)
-	if err != nil {
-		log.Error("start cart", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(h.Handle)
+	serve.Lambda("cart", func(db *store.DB, log *slog.Logger) (*api.Handler, error) {
+		return api.NewCart(shop.NewCarts(db.Carts(), db.Products()), log)
+	})
 }

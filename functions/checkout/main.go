@@ -2,28 +2,16 @@
 package main
 
 import (
-	"context"
 	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"shopstack/functions/api"
+	"shopstack/functions/serve"
 	"shopstack/functions/shop"
 	"shopstack/functions/store"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	db, err := store.Open(context.Background(), "checkout")
-	if err != nil {
-		log.Error("start checkout", "error", err.Error())
-		os.Exit(1)
-	}
-	h, err := api.NewCheckout(shop.NewCheckout(db.Carts(), db.Products(), db.Orders()), log)
-	if err != nil {
-		log.Error("start checkout", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(h.Handle)
+	serve.Lambda("checkout", func(db *store.DB, log *slog.Logger) (*api.Handler, error) {
+		return api.NewCheckout(shop.NewCheckout(db.Carts(), db.Products(), db.Orders()), log)
+	})
 }

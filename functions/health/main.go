@@ -3,28 +3,17 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"shopstack/functions/api"
+	"shopstack/functions/serve"
 	"shopstack/functions/shop"
 	"shopstack/functions/store"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	db, err := store.Open(context.Background(), "health")
-	if err != nil {
-		log.Error("start health", "error", err.Error())
-		os.Exit(1)
-	}
-	h, err := api.NewHealth(shop.NewHealth(db.Products()), os.Getenv("AWS_REGION"), log)
-	if err != nil {
-		log.Error("start health", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(h.Handle)
+	serve.Lambda("health", func(db *store.DB, log *slog.Logger) (*api.Handler, error) {
+		return api.NewHealth(shop.NewHealth(db.Products()), os.Getenv("AWS_REGION"), log)
+	})
 }

@@ -102,7 +102,9 @@ func TestServiceBinaryAnswersThroughRuntimeAPI(t *testing.T) {
 		"headers":               map[string]string{"Origin": "https://evil.example.com"},
 	})
 	assert.Equal(t, float64(400), bad["statusCode"])
-	var body struct{ Error struct{ Code, Message string } }
+	var body struct {
+		Error struct{ Code, Message string }
+	}
 	require.NoError(t, json.Unmarshal([]byte(bad["body"].(string)), &body))
 	assert.Equal(t, "invalid", body.Error.Code)
 	assert.NotContains(t, bad["headers"], "Access-Control-Allow-Origin", "an origin not in the list gets no CORS grant")

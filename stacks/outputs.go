@@ -5,7 +5,7 @@ import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 // Output keys are the contract frontend teams read with `pulumi stack output --json`: renaming or
 // removing one breaks them, and tests/outputs_test.go fails first.
 const (
-	OutputAPIURL              = "apiUrl"           // base URL of the writer region's API
+	OutputAPIURL              = "apiUrl"           // https://<domain>/ where a domain is set, else the writer region's API
 	OutputAPIURLs             = "apiUrls"          // region -> base URL of that region's API
 	OutputRegion              = "region"           // the writer region
 	OutputWriterRegion        = "writerRegion"     // same as region, named for what it means
@@ -27,7 +27,11 @@ func exportOutputs(ctx *pulumi.Context, p *Platform) {
 	for _, r := range p.Regions {
 		urls[r.Name] = r.API.URL
 	}
-	ctx.Export(OutputAPIURL, writer.API.URL)
+	if d := p.Config.Edge.Domain; d != nil {
+		ctx.Export(OutputAPIURL, pulumi.String("https://"+d.Name+"/"))
+	} else {
+		ctx.Export(OutputAPIURL, writer.API.URL)
+	}
 	ctx.Export(OutputAPIURLs, urls)
 	ctx.Export(OutputRegion, pulumi.String(writer.Name))
 	ctx.Export(OutputWriterRegion, pulumi.String(writer.Name))

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"testing"
@@ -33,7 +34,13 @@ func TestOutputsContract(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, api.State["url"], urls[region])
 		}
-		assert.Equal(t, urls[writer], out["apiUrl"])
+		var domain struct{ Name string }
+		if raw, ok := s.config["shopstack:domain"]; ok {
+			require.NoError(t, json.Unmarshal([]byte(raw), &domain))
+			assert.Equal(t, "https://"+domain.Name+"/", out["apiUrl"], "one name in front of every region")
+		} else {
+			assert.Equal(t, urls[writer], out["apiUrl"], "without a domain, the writer region's API")
+		}
 
 		pool, err := s.graph.Named("aws:cognito/userPool:UserPool", "identity-users")
 		require.NoError(t, err)

@@ -176,6 +176,7 @@ func compliantGraph() []policies.Resource {
 		restAPI("api"),
 		methodSettings("v1"),
 		stage("api-stage"),
+		association("api-stage-waf", "/stages/v1"),
 		resource("aws:sns/topic:Topic", "alerts", map[string]any{"tags": tags()}),
 	}
 }

@@ -10,7 +10,8 @@ GO ?= go
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-test: ## every test: functions (against DynamoDB Local), stacks under mocks for every environment, policies
+test: ## every test: functions (against DynamoDB Local), stacks under mocks for every environment, policies, workflows
+	functions/dynamotest/install.sh
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 

@@ -62,11 +62,15 @@ var kinds = map[string]string{
 	"aws:cloudfront/distribution:Distribution":     "CDN",
 	"aws:wafv2/webAcl:WebAcl":                      "WAF",
 	"aws:cognito/userPool:UserPool":                "User pool",
+	"aws:route53/record:Record":                    "DNS",
+	"aws:route53/healthCheck:HealthCheck":          "Health check",
+	"aws:apigateway/domainName:DomainName":         "Domain",
 }
 
 // consumers are the kinds a hidden wiring resource (event source mapping, permission,
-// subscription, event target) delivers to: it becomes an edge from its other end to them.
-var consumers = map[string]bool{"Lambda": true, "Queue": true}
+// subscription, event target, web ACL association, base path mapping) delivers to: it becomes
+// an edge from its other end to them.
+var consumers = map[string]bool{"Lambda": true, "Queue": true, "API": true}
 
 // notifies are the kinds a count node keeps its edges to: alarms → topics.
 var notifies = map[string]bool{"Topic": true}

@@ -57,11 +57,14 @@ type workflow struct {
 		Strategy    struct {
 			Matrix map[string]any `yaml:"matrix"`
 		} `yaml:"strategy"`
-		Steps []struct {
-			Uses string            `yaml:"uses"`
-			With map[string]string `yaml:"with"`
-		} `yaml:"steps"`
+		Steps []workflowStep `yaml:"steps"`
 	} `yaml:"jobs"`
+}
+
+type workflowStep struct {
+	Uses string            `yaml:"uses"`
+	With map[string]string `yaml:"with"`
+	Run  string            `yaml:"run"`
 }
 
 func readWorkflow(t *testing.T, name string) workflow {
@@ -165,4 +168,26 @@ func needs(v any) []string {
 		return out
 	}
 	return nil
+}
+
+// TestPullRequestCostDiff checks that the pull request adds the monthly cost difference against its
+// base branch to the job summary, in a job whose checkout fetched that branch.
+func TestPullRequestCostDiff(t *testing.T) {
+	costDiff := regexp.MustCompile(`make (-s )?cost-diff BASE="?origin/\$(BASE_REF|\{\{ github\.base_ref \}\})`)
+	pr := readWorkflow(t, "pull-request.yml")
+	var jobs []string
+	for name, job := range pr.Jobs {
+		for _, step := range job.Steps {
+			if !costDiff.MatchString(step.Run) {
+				continue
+			}
+			jobs = append(jobs, name)
+			assert.Contains(t, step.Run, "$GITHUB_STEP_SUMMARY", "job %s adds the cost diff to the job summary", name)
+			i := slices.IndexFunc(job.Steps, func(s workflowStep) bool { return strings.HasPrefix(s.Uses, "actions/checkout@") })
+			if assert.GreaterOrEqual(t, i, 0, "job %s checks the code out", name) {
+				assert.Equal(t, "0", job.Steps[i].With["fetch-depth"], "job %s fetches the base branch", name)
+			}
+		}
+	}
+	assert.Len(t, jobs, 1, "one pull-request.yml job runs make cost-diff BASE=origin/<base ref>")
 }

@@ -54,3 +54,7 @@ dev: ## the whole API on 127.0.0.1:3001 (DEV_PORT=) with DynamoDB Local and a sa
 load: ## concurrent shoppers against the local API (LOAD_URL=<make dev's apiUrl>, else its own); req/s, p50/p99, errors, stock check
 	functions/dynamotest/install.sh
 	$(GO) run ./cmd/load $(if $(LOAD_URL),-url '$(LOAD_URL)') $(LOAD_FLAGS)
+
+.PHONY: openapi
+openapi: ## the API contract (OpenAPI 3.0) from the route table and Go types to functions/openapi/openapi.json; commit it
+	$(GO) run ./cmd/openapi -o functions/openapi/openapi.json

@@ -27,6 +27,7 @@ func TestUnexpectedAWSErrorIs500(t *testing.T) {
 	req, _ := request(t, "GET", "/products/p1", anon, "")
 	resp, err := h.Handle(context.Background(), req)
 	require.NoError(t, err)
+	checkContract(t, req, resp)
 	assert.Equal(t, 500, resp.StatusCode)
 	var body api.ErrorBody
 	require.NoError(t, json.Unmarshal([]byte(resp.Body), &body))

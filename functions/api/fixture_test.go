@@ -132,12 +132,14 @@ func (r response) str(key string) string { s, _ := r.json[key].(string); return 
 
 func (r response) num(key string) int { n, _ := r.json[key].(float64); return int(n) }
 
-// do sends a request to the handler the route table names, like API Gateway.
+// do sends a request to the handler the route table names, like API Gateway, and holds
+// the exchange to the OpenAPI document (checkContract): every handler test is a contract test.
 func (f *fixture) do(method, target string, as who, body string, headers ...string) response {
 	f.t.Helper()
 	req, fn := request(f.t, method, target, as, body, headers...)
 	resp, err := f.handlers[fn].Handle(context.Background(), req)
 	require.NoError(f.t, err)
+	checkContract(f.t, req, resp)
 	out := response{APIGatewayProxyResponse: resp}
 	require.NoError(f.t, json.Unmarshal([]byte(resp.Body), &out.json), "body %q", resp.Body)
 	require.Equal(f.t, "application/json", resp.Headers["Content-Type"])

@@ -108,6 +108,7 @@ func FuzzHandlers(f *testing.F) {
 		resp, err := fx.handlers[r.Function].Handle(context.Background(), req)
 		require.NoError(t, err)
 		require.Less(t, resp.StatusCode, 500, "%s %s: %s", r.Method, r.Path, resp.Body)
+		checkContract(t, req, resp)
 		require.True(t, json.Valid([]byte(resp.Body)), resp.Body)
 		if resp.StatusCode >= 400 {
 			var e api.ErrorBody

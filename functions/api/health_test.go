@@ -32,6 +32,7 @@ func TestHealthAnswersWhileTheTableDoes(t *testing.T) {
 
 	resp, err := handler(tables).Handle(context.Background(), req)
 	require.NoError(t, err)
+	checkContract(t, req, resp)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	var body api.HealthStatus
 	require.NoError(t, json.Unmarshal([]byte(resp.Body), &body))
@@ -43,6 +44,7 @@ func TestHealthAnswersWhileTheTableDoes(t *testing.T) {
 	}
 	resp, err = handler(missing).Handle(context.Background(), req)
 	require.NoError(t, err)
+	checkContract(t, req, resp)
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 	require.NoError(t, json.Unmarshal([]byte(resp.Body), &body))
 	assert.Equal(t, api.HealthStatus{Status: "unavailable", Region: "eu-west-1"}, body)

@@ -25,6 +25,7 @@ import (
 
 	"shopstack/functions/api"
 	"shopstack/functions/dynamotest"
+	"shopstack/functions/openapi"
 	"shopstack/functions/routes"
 	"shopstack/functions/shop"
 	"shopstack/functions/store"
@@ -115,7 +116,7 @@ func Start(ctx context.Context, opts Options) (_ *Platform, err error) {
 		return nil, err
 	}
 	p.URL = "http://" + l.Addr().String() + "/"
-	p.srv = &http.Server{Handler: server, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	p.srv = &http.Server{Handler: openapi.Serve(server), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	go func() { p.served <- p.srv.Serve(l) }()
 	return p, nil
 }

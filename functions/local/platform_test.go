@@ -25,6 +25,7 @@ import (
 
 	"shopstack/functions/dynamotest"
 	"shopstack/functions/local"
+	"shopstack/functions/openapi"
 	"shopstack/functions/routes"
 	"shopstack/functions/shop"
 	"shopstack/stacks"
@@ -75,6 +76,12 @@ func TestPlatform(t *testing.T) {
 		require.NoError(t, json.Unmarshal(b, &read))
 		assert.ElementsMatch(t, stacks.OutputKeys, slices.Collect(maps.Keys(read)))
 		assert.Equal(t, p.URL, read[stacks.OutputAPIURL])
+	})
+
+	t.Run("the OpenAPI document is served", func(t *testing.T) {
+		want, err := openapi.JSON()
+		require.NoError(t, err)
+		assert.Equal(t, string(want), c.raw("GET", strings.TrimPrefix(openapi.Path, "/"), nil, nil, 200))
 	})
 
 	t.Run("shopping flow", func(t *testing.T) {

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
+	"shopstack/functions/stream"
 )
 
 func main() {
@@ -25,7 +27,7 @@ func main() {
 }
 
 // open builds the publisher from its environment: EVENT_BUS_NAME, ORDERS_TABLE, PRODUCTS_TABLE.
-func open(ctx context.Context, log *slog.Logger) (*Publisher, error) {
+func open(ctx context.Context, log *slog.Logger) (*stream.Publisher, error) {
 	env, err := requireEnv("EVENT_BUS_NAME", "ORDERS_TABLE", "PRODUCTS_TABLE")
 	if err != nil {
 		return nil, err
@@ -34,7 +36,7 @@ func open(ctx context.Context, log *slog.Logger) (*Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Publisher{Bus: eventbridge.NewFromConfig(cfg), BusName: env[0], Orders: env[1], Products: env[2], Log: log}, nil
+	return &stream.Publisher{Bus: eventbridge.NewFromConfig(cfg), BusName: env[0], Orders: env[1], Products: env[2], Log: log}, nil
 }
 
 // requireEnv returns the variables' values in order, naming every one that is unset.

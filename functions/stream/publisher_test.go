@@ -1,9 +1,8 @@
-package main
+package stream
 
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"sync"
@@ -15,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
-	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/stretchr/testify/assert"
@@ -78,7 +76,7 @@ type world struct {
 	carts     *shop.Carts
 	checkout  *shop.Checkout
 	orders    *shop.Orders
-	streams   map[string]*streamReader
+	streams   map[string]*Reader
 	bus       *fakeBus
 	publisher *Publisher
 	logs      *bytes.Buffer
@@ -92,7 +90,7 @@ func newWorld(t *testing.T) *world {
 	c := dynamotest.Client(t)
 	tables := dynamotest.Tables(t, c)
 	db := store.New(c, c, tables)
-	w := &world{t: t, ctx: ctx, streams: map[string]*streamReader{}, bus: &fakeBus{}, logs: &bytes.Buffer{}}
+	w := &world{t: t, ctx: ctx, streams: map[string]*Reader{}, bus: &fakeBus{}, logs: &bytes.Buffer{}}
 	w.catalog = shop.NewCatalog(db.Products())
 	w.carts = shop.NewCarts(db.Carts(), db.Products())
 	w.checkout = shop.NewCheckout(db.Carts(), db.Products(), db.Orders())
@@ -109,7 +107,7 @@ func newWorld(t *testing.T) *world {
 // as one batch the way Lambda would deliver it.
 func (w *world) publish(table string) []events.DynamoDBEventRecord {
 	w.t.Helper()
-	records := w.streams[table].read(w.t)
+	records := read(w.t, w.streams[table])
 	resp, err := w.publisher.Handle(w.ctx, events.DynamoDBEvent{Records: records})
 	require.NoError(w.t, err)
 	assert.Empty(w.t, resp.BatchItemFailures, "logs: %s", w.logs)
@@ -222,7 +220,7 @@ func TestFailedRecordIsReported(t *testing.T) {
 	_, err := w.orders.Cancel(w.ctx, customer, o1.ID)
 	require.NoError(t, err)
 	w.buy(p, 1)
-	records := w.streams[schema.Orders].read(t) // MODIFY (cancelled), INSERT (placed)
+	records := read(t, w.streams[schema.Orders]) // MODIFY (cancelled), INSERT (placed)
 	require.Len(t, records, 2)
 
 	w.bus.reject = pipeline.TypeOrderPlaced
@@ -274,16 +272,8 @@ func FuzzHandle(f *testing.F) {
 	})
 }
 
-// streamReader reads a table's stream through the DynamoDB Streams API, remembering where each
-// shard was left.
-type streamReader struct {
-	client    *dynamodbstreams.Client
-	arn       string
-	iterators map[string]*string // shard id -> next iterator
-}
-
 // enableStream turns on NEW_AND_OLD_IMAGES, as the stack does, and returns a reader of it.
-func enableStream(t *testing.T, c *dynamodb.Client, table string) *streamReader {
+func enableStream(t *testing.T, c *dynamodb.Client, table string) *Reader {
 	t.Helper()
 	ctx := context.Background()
 	_, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(table),
@@ -295,97 +285,13 @@ func enableStream(t *testing.T, c *dynamodb.Client, table string) *streamReader 
 	opts := c.Options()
 	streams := dynamodbstreams.New(dynamodbstreams.Options{Region: opts.Region, BaseEndpoint: opts.BaseEndpoint,
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
-	return &streamReader{client: streams, arn: aws.ToString(out.Table.LatestStreamArn), iterators: map[string]*string{}}
+	return NewReader(streams, aws.ToString(out.Table.LatestStreamArn))
 }
 
-// read returns every record written since the last read, in order, as Lambda delivers them.
-func (s *streamReader) read(t *testing.T) []events.DynamoDBEventRecord {
+// read returns every record written to r's stream since the last read.
+func read(t *testing.T, r *Reader) []events.DynamoDBEventRecord {
 	t.Helper()
-	ctx := context.Background()
-	desc, err := s.client.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(s.arn)})
+	records, err := r.Read(context.Background())
 	require.NoError(t, err)
-	var out []events.DynamoDBEventRecord
-	for _, shard := range desc.StreamDescription.Shards {
-		id := aws.ToString(shard.ShardId)
-		it, seen := s.iterators[id]
-		if !seen {
-			got, err := s.client.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(s.arn), ShardId: shard.ShardId,
-				ShardIteratorType: streamtypes.ShardIteratorTypeTrimHorizon})
-			require.NoError(t, err)
-			it = got.ShardIterator
-		}
-		for it != nil {
-			page, err := s.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it})
-			require.NoError(t, err)
-			for _, r := range page.Records {
-				out = append(out, lambdaRecord(t, s.arn, r))
-			}
-			s.iterators[id] = page.NextShardIterator
-			if len(page.Records) == 0 {
-				break
-			}
-			it = page.NextShardIterator
-		}
-	}
-	return out
-}
-
-// lambdaRecord renders a Streams API record as the JSON Lambda delivers and decodes it as the
-// function would.
-func lambdaRecord(t *testing.T, arn string, r streamtypes.Record) events.DynamoDBEventRecord {
-	t.Helper()
-	d := r.Dynamodb
-	doc := map[string]any{
-		"eventID": aws.ToString(r.EventID), "eventName": string(r.EventName), "eventSource": "aws:dynamodb",
-		"eventVersion": aws.ToString(r.EventVersion), "awsRegion": aws.ToString(r.AwsRegion), "eventSourceARN": arn,
-		"dynamodb": map[string]any{
-			"Keys": avMap(d.Keys), "NewImage": avMap(d.NewImage), "OldImage": avMap(d.OldImage),
-			"SequenceNumber": aws.ToString(d.SequenceNumber), "SizeBytes": aws.ToInt64(d.SizeBytes), "StreamViewType": string(d.StreamViewType),
-			"ApproximateCreationDateTime": d.ApproximateCreationDateTime.Unix(),
-		},
-	}
-	b, err := json.Marshal(doc)
-	require.NoError(t, err)
-	var rec events.DynamoDBEventRecord
-	require.NoError(t, json.Unmarshal(b, &rec))
-	return rec
-}
-
-func avMap(m map[string]streamtypes.AttributeValue) map[string]any {
-	if m == nil {
-		return nil
-	}
-	out := map[string]any{}
-	for k, v := range m {
-		out[k] = av(v)
-	}
-	return out
-}
-
-func av(v streamtypes.AttributeValue) map[string]any {
-	switch v := v.(type) {
-	case *streamtypes.AttributeValueMemberS:
-		return map[string]any{"S": v.Value}
-	case *streamtypes.AttributeValueMemberN:
-		return map[string]any{"N": v.Value}
-	case *streamtypes.AttributeValueMemberBOOL:
-		return map[string]any{"BOOL": v.Value}
-	case *streamtypes.AttributeValueMemberNULL:
-		return map[string]any{"NULL": v.Value}
-	case *streamtypes.AttributeValueMemberB:
-		return map[string]any{"B": base64.StdEncoding.EncodeToString(v.Value)}
-	case *streamtypes.AttributeValueMemberSS:
-		return map[string]any{"SS": v.Value}
-	case *streamtypes.AttributeValueMemberNS:
-		return map[string]any{"NS": v.Value}
-	case *streamtypes.AttributeValueMemberL:
-		l := []any{}
-		for _, x := range v.Value {
-			l = append(l, av(x))
-		}
-		return map[string]any{"L": l}
-	case *streamtypes.AttributeValueMemberM:
-		return map[string]any{"M": avMap(v.Value)}
-	}
-	return map[string]any{"NULL": true}
+	return records
 }

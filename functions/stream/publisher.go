@@ -1,4 +1,8 @@
-package main
+// Package stream is the event pipeline's publisher adapter: it turns the DynamoDB stream records
+// of the orders and products tables into shop events on a bus (Publisher), and reads a table's
+// stream through the Streams API as Lambda would deliver it (Reader), for the local platform and
+// the tests. functions/publisher is its Lambda main.
+package stream
 
 import (
 	"context"

@@ -1,0 +1,147 @@
+package stream
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+)
+
+// StreamsAPI is the part of the DynamoDB Streams API a Reader calls; *dynamodbstreams.Client is one.
+type StreamsAPI interface {
+	DescribeStream(ctx context.Context, in *dynamodbstreams.DescribeStreamInput, opts ...func(*dynamodbstreams.Options)) (*dynamodbstreams.DescribeStreamOutput, error)
+	GetShardIterator(ctx context.Context, in *dynamodbstreams.GetShardIteratorInput, opts ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetShardIteratorOutput, error)
+	GetRecords(ctx context.Context, in *dynamodbstreams.GetRecordsInput, opts ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetRecordsOutput, error)
+}
+
+var _ StreamsAPI = (*dynamodbstreams.Client)(nil)
+
+// Reader reads one table's stream through the Streams API from its oldest record, remembering
+// where each shard was left. It stands in for Lambda's event source mapping where there is none:
+// DynamoDB Local and the tests.
+type Reader struct {
+	client    StreamsAPI
+	arn       string
+	iterators map[string]*string // shard id -> next iterator; nil once a closed shard is read
+}
+
+// NewReader returns a reader of the stream arn (a table's LatestStreamArn).
+func NewReader(client StreamsAPI, arn string) *Reader {
+	return &Reader{client: client, arn: arn, iterators: map[string]*string{}}
+}
+
+// Read returns every record written since the last call, shard by shard in the order the stream
+// lists them (parents first), as Lambda delivers them to a function.
+func (r *Reader) Read(ctx context.Context) ([]events.DynamoDBEventRecord, error) {
+	desc, err := r.client.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(r.arn)})
+	if err != nil {
+		return nil, fmt.Errorf("describe stream %s: %w", r.arn, err)
+	}
+	var out []events.DynamoDBEventRecord
+	for _, shard := range desc.StreamDescription.Shards {
+		id := aws.ToString(shard.ShardId)
+		it, seen := r.iterators[id]
+		if !seen {
+			got, err := r.client.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(r.arn), ShardId: shard.ShardId,
+				ShardIteratorType: streamtypes.ShardIteratorTypeTrimHorizon})
+			if err != nil {
+				return out, fmt.Errorf("shard iterator of %s: %w", id, err)
+			}
+			it = got.ShardIterator
+		}
+		for it != nil {
+			page, err := r.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it})
+			if err != nil {
+				return out, fmt.Errorf("records of shard %s: %w", id, err)
+			}
+			for _, rec := range page.Records {
+				lr, err := lambdaRecord(r.arn, rec)
+				if err != nil {
+					return out, err
+				}
+				out = append(out, lr)
+			}
+			r.iterators[id] = page.NextShardIterator
+			if len(page.Records) == 0 {
+				break
+			}
+			it = page.NextShardIterator
+		}
+	}
+	return out, nil
+}
+
+// lambdaRecord renders a Streams API record as the JSON Lambda delivers and decodes it as a
+// function would.
+func lambdaRecord(arn string, r streamtypes.Record) (events.DynamoDBEventRecord, error) {
+	d := r.Dynamodb
+	if d == nil {
+		d = &streamtypes.StreamRecord{}
+	}
+	var created int64
+	if d.ApproximateCreationDateTime != nil {
+		created = d.ApproximateCreationDateTime.Unix()
+	}
+	doc := map[string]any{
+		"eventID": aws.ToString(r.EventID), "eventName": string(r.EventName), "eventSource": "aws:dynamodb",
+		"eventVersion": aws.ToString(r.EventVersion), "awsRegion": aws.ToString(r.AwsRegion), "eventSourceARN": arn,
+		"dynamodb": map[string]any{
+			"Keys": avMap(d.Keys), "NewImage": avMap(d.NewImage), "OldImage": avMap(d.OldImage),
+			"SequenceNumber": aws.ToString(d.SequenceNumber), "SizeBytes": aws.ToInt64(d.SizeBytes), "StreamViewType": string(d.StreamViewType),
+			"ApproximateCreationDateTime": created,
+		},
+	}
+	var rec events.DynamoDBEventRecord
+	b, err := json.Marshal(doc)
+	if err == nil {
+		err = json.Unmarshal(b, &rec)
+	}
+	if err != nil {
+		return rec, fmt.Errorf("stream record %s: %w", aws.ToString(d.SequenceNumber), err)
+	}
+	return rec, nil
+}
+
+func avMap(m map[string]streamtypes.AttributeValue) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := map[string]any{}
+	for k, v := range m {
+		out[k] = av(v)
+	}
+	return out
+}
+
+func av(v streamtypes.AttributeValue) map[string]any {
+	switch v := v.(type) {
+	case *streamtypes.AttributeValueMemberS:
+		return map[string]any{"S": v.Value}
+	case *streamtypes.AttributeValueMemberN:
+		return map[string]any{"N": v.Value}
+	case *streamtypes.AttributeValueMemberBOOL:
+		return map[string]any{"BOOL": v.Value}
+	case *streamtypes.AttributeValueMemberNULL:
+		return map[string]any{"NULL": v.Value}
+	case *streamtypes.AttributeValueMemberB:
+		return map[string]any{"B": base64.StdEncoding.EncodeToString(v.Value)}
+	case *streamtypes.AttributeValueMemberSS:
+		return map[string]any{"SS": v.Value}
+	case *streamtypes.AttributeValueMemberNS:
+		return map[string]any{"NS": v.Value}
+	case *streamtypes.AttributeValueMemberL:
+		l := []any{}
+		for _, x := range v.Value {
+			l = append(l, av(x))
+		}
+		return map[string]any{"L": l}
+	case *streamtypes.AttributeValueMemberM:
+		return map[string]any{"M": avMap(v.Value)}
+	}
+	return map[string]any{"NULL": true}
+}

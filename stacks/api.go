@@ -88,7 +88,7 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 		GatewayResponses: gatewayResponses(args.AllowedOrigins),
 		Tags:             tags,
 	}, pulumi.Parent(a), pulumi.DependsOn([]pulumi.Resource{account}),
-		pulumi.Transforms([]pulumi.ResourceTransform{StageTransform(accessLogs.Arn, tags)}))
+		pulumi.Transforms([]pulumi.ResourceTransform{ChildTransform(accessLogs.Arn, tags)}))
 	if err != nil {
 		return nil, fmt.Errorf("api %s: rest api: %w", name, err)
 	}
@@ -221,26 +221,41 @@ func gatewayResponses(origins []string) map[string]apigw.SwaggerGatewayResponseI
 	return responses
 }
 
-// StageTransform sets what RestAPI has no input for on the stage it creates: access logs to our log
-// group, X-Ray tracing and our tags. RestAPI is a remote component; a transform is the way its
-// maintainers offer to shape its children (pulumi-aws-apigateway issue 172). The engine runs it
-// when the Stage registers; under unit-test mocks children never register, so the transform is
-// tested on its own.
-func StageTransform(accessLogArn pulumi.StringInput, tags pulumi.StringMap) pulumi.ResourceTransform {
+// ChildTransform sets what RestAPI has no input for on the children it creates: on the REST API a
+// REGIONAL endpoint (it defaults to EDGE; the front door puts a regional custom domain and
+// Route 53 latency routing in front of each region instead of CloudFront) and the request body
+// models (InjectRequestModels); on the stage
+// access logs to our log group, X-Ray tracing and our tags. RestAPI is a remote component; a
+// transform is the way its maintainers offer to shape its children (pulumi-aws-apigateway issue
+// 172). The engine runs it when each child registers; under unit-test mocks children never
+// register, so the stack tests check that the RestAPI carries it and the transform is tested on
+// its own.
+func ChildTransform(accessLogArn pulumi.StringInput, tags pulumi.StringMap) pulumi.ResourceTransform {
 	return func(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
-		if args.Type != "aws:apigateway/stage:Stage" {
-			return nil
-		}
 		props := pulumi.Map{}
 		for k, v := range args.Props {
 			props[k] = v
 		}
-		props["accessLogSettings"] = pulumi.Map{
-			"destinationArn": accessLogArn,
-			"format":         pulumi.String(accessLogFormat),
+		switch args.Type {
+		case "aws:apigateway/restApi:RestApi":
+			props["endpointConfiguration"] = pulumi.Map{"types": pulumi.String("REGIONAL")}
+			props["tags"] = tags
+			if body, ok := props["body"]; ok && body != nil {
+				props["body"] = pulumi.ToOutput(body).ApplyT(func(v any) (string, error) {
+					definition, _ := v.(string)
+					return InjectRequestModels(definition)
+				}).(pulumi.StringOutput)
+			}
+		case "aws:apigateway/stage:Stage":
+			props["accessLogSettings"] = pulumi.Map{
+				"destinationArn": accessLogArn,
+				"format":         pulumi.String(accessLogFormat),
+			}
+			props["xrayTracingEnabled"] = pulumi.Bool(true)
+			props["tags"] = tags
+		default:
+			return nil
 		}
-		props["xrayTracingEnabled"] = pulumi.Bool(true)
-		props["tags"] = tags
 		return &pulumi.ResourceTransformResult{Props: props, Opts: args.Opts}
 	}
 }

@@ -27,7 +27,7 @@ func TestAPIRoutesFollowTheRouteTable(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, region, api.Region, "the API's children use the region's provider")
 				assert.Equal(t, stacks.StageName, api.Inputs["stageName"])
-				assert.Equal(t, 1, api.Transforms, "the stage transform (access logs, tracing, tags) is attached")
+				assert.Equal(t, 1, api.Transforms, "the child transform (REGIONAL endpoint, stage access logs, tracing, tags) is attached")
 
 				type key struct{ method, path string }
 				got := map[key]map[string]any{}
@@ -125,14 +125,23 @@ func TestAPIRoutesFollowTheRouteTable(t *testing.T) {
 	})
 }
 
-// TestStageTransform checks what the RestAPI's own stage gets from the transform: the engine runs
-// it on the remote component's children, which unit-test mocks never create.
-func TestStageTransform(t *testing.T) {
+// TestChildTransform checks what the RestAPI's own REST API and stage get from the transform: the
+// engine runs it on the remote component's children, which unit-test mocks never create.
+func TestChildTransform(t *testing.T) {
 	tags := pulumi.StringMap{"environment": pulumi.String("dev")}
-	transform := stacks.StageTransform(pulumi.String("arn:aws:logs:us-east-1:123456789012:log-group:access"), tags)
+	transform := stacks.ChildTransform(pulumi.String("arn:aws:logs:us-east-1:123456789012:log-group:access"), tags)
 
-	other := transform(context.Background(), &pulumi.ResourceTransformArgs{Type: "aws:apigateway/restApi:RestApi", Props: pulumi.Map{}})
+	other := transform(context.Background(), &pulumi.ResourceTransformArgs{Type: "aws:apigateway/deployment:Deployment", Props: pulumi.Map{}})
 	assert.Nil(t, other, "other children are left alone")
+
+	api := transform(context.Background(), &pulumi.ResourceTransformArgs{
+		Type:  "aws:apigateway/restApi:RestApi",
+		Props: pulumi.Map{"name": pulumi.String("api")},
+	})
+	require.NotNil(t, api)
+	assert.Equal(t, pulumi.Map{"types": pulumi.String("REGIONAL")}, api.Props["endpointConfiguration"], "a REGIONAL endpoint, not EDGE")
+	assert.Equal(t, pulumi.String("api"), api.Props["name"], "existing props are kept")
+	assert.Equal(t, tags, api.Props["tags"])
 
 	got := transform(context.Background(), &pulumi.ResourceTransformArgs{
 		Type:  "aws:apigateway/stage:Stage",

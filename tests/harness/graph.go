@@ -51,12 +51,18 @@ func Run(project, stack string, config map[string]string, program Program) (*Gra
 		if err := program(ctx); err != nil {
 			return err
 		}
+		// Applies on plain values are not awaited by RunErr; joined with a registered resource's
+		// output they are, so every export is read before the run returns.
+		anchor := &exportsAnchor{}
+		if err := ctx.RegisterComponentResource(exportsAnchorType, "exports", anchor); err != nil {
+			return err
+		}
 		for key, value := range ctx.GetCurrentExportMap() {
-			pulumi.ToOutput(value).ApplyT(func(v any) any {
+			pulumi.All(anchor.URN(), value).ApplyT(func(v []any) any {
 				mu.Lock()
 				defer mu.Unlock()
-				outputs[key] = jsonValue(v)
-				return v
+				outputs[key] = jsonValue(v[1])
+				return v[1]
 			})
 		}
 		return nil
@@ -65,10 +71,21 @@ func Run(project, stack string, config map[string]string, program Program) (*Gra
 	})
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	g := &Graph{Stack: stack, Resources: append([]Resource(nil), m.resources...), Outputs: outputs}
+	g := &Graph{Stack: stack, Outputs: outputs}
+	for _, r := range m.resources {
+		if r.Type != exportsAnchorType {
+			g.Resources = append(g.Resources, r)
+		}
+	}
 	sort.Slice(g.Resources, func(i, j int) bool { return g.Resources[i].URN < g.Resources[j].URN })
 	return g, err
 }
+
+// exportsAnchorType is the harness's own component that the export reads hang on; it is not part
+// of the recorded graph.
+const exportsAnchorType = "shopstack:harness:Exports"
+
+type exportsAnchor struct{ pulumi.ResourceState }
 
 // RunStack loads root's config for stack and runs program under mocks with it.
 func RunStack(root, stack string, program Program) (*Graph, error) {

@@ -19,8 +19,10 @@ const configNamespace = "shopstack"
 // Config is the typed stack configuration, read once from Pulumi config and validated before any
 // resource is registered. Pulumi.yaml declares every key with its type, default and description.
 type Config struct {
-	Environment        string
-	Regions            []string // the first is the writer region
+	Environment string
+	Regions     []string // the first is the writer region
+	// IdentityRegionName pins where the Cognito user pool lives; "" means the writer region.
+	IdentityRegionName string
 	LogRetentionDays   int
 	Function           FunctionSettings
 	DeletionProtection bool
@@ -67,6 +69,15 @@ type FunctionSettings struct {
 // WriterRegion is the region where stock and orders are written.
 func (c Config) WriterRegion() string { return c.Regions[0] }
 
+// IdentityRegion is where the Cognito user pool lives. Pinning it keeps the pool (and its users)
+// in place when a failover moves the writer region: a pool cannot move without being replaced.
+func (c Config) IdentityRegion() string {
+	if c.IdentityRegionName != "" {
+		return c.IdentityRegionName
+	}
+	return c.WriterRegion()
+}
+
 // Environments are the stacks shopstack knows.
 var Environments = []string{"dev", "staging", "prod"}
 
@@ -92,6 +103,7 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 	c := Config{
 		Environment:        r.string("environment"),
 		Regions:            r.strings("regions"),
+		IdentityRegionName: r.string("identityRegion"),
 		LogRetentionDays:   r.int("logRetentionDays"),
 		DeletionProtection: r.bool("deletionProtection"),
 		Tags:               r.stringMap("tags"),
@@ -151,6 +163,9 @@ func (c Config) Validate() error {
 		if slices.Index(c.Regions, region) != i {
 			bad("regions", "%q is listed twice; each region may appear once", region)
 		}
+	}
+	if c.IdentityRegionName != "" && !slices.Contains(c.Regions, c.IdentityRegionName) {
+		bad("identityRegion", "%q is not one of the regions; use one of %s, or leave it empty for the writer region", c.IdentityRegionName, strings.Join(c.Regions, ", "))
 	}
 	if !slices.Contains(logRetentionDays, c.LogRetentionDays) {
 		bad("logRetentionDays", "%d is not a CloudWatch retention; use one of %s", c.LogRetentionDays, joinInts(logRetentionDays))

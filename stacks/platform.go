@@ -63,10 +63,16 @@ func NewPlatform(ctx *pulumi.Context) (*Platform, error) {
 	if err != nil {
 		return nil, err
 	}
+	identityRegion := writer
+	for _, rp := range providers {
+		if rp.Name == cfg.IdentityRegion() {
+			identityRegion = rp
+		}
+	}
 	p.Identity, err = NewIdentity(ctx, "identity", &IdentityArgs{
 		DeletionProtection: cfg.DeletionProtection,
 		Tags:               tags,
-	}, pulumi.Provider(writer.Provider))
+	}, pulumi.Provider(identityRegion.Provider))
 	if err != nil {
 		return nil, err
 	}

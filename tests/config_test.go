@@ -76,6 +76,8 @@ func TestInvalidConfigRegistersNothing(t *testing.T) {
 			wantErr: []string{"shopstack:checkoutProvisionedConcurrency", "max 20 exceeds checkout's reserved concurrency 10"}},
 		{name: "provisioned utilisation out of range", set: map[string]string{"shopstack:checkoutProvisionedConcurrency": `{"min": 1, "max": 2, "targetUtilization": 99}`},
 			wantErr: []string{"shopstack:checkoutProvisionedConcurrency", "10 to 90"}},
+		{name: "identity region outside the regions", set: map[string]string{"shopstack:identityRegion": "eu-west-1"},
+			wantErr: []string{"shopstack:identityRegion", `"eu-west-1" is not one of the regions`}},
 		{name: "every problem at once", set: map[string]string{"shopstack:environment": "qa", "shopstack:functionMemoryMb": "1", "shopstack:regions": `[]`},
 			wantErr: []string{"shopstack:environment", "shopstack:functionMemoryMb", "shopstack:regions"}},
 	}

@@ -57,13 +57,15 @@ type Platform struct {
 	Tables           map[string]string // logical -> physical table names
 	Seeded           int               // sample products added by this start
 
-	dynamo *dynamotest.Server // nil when connected to a DynamoDB Local we did not start
-	srv    *http.Server
-	served chan error
+	dynamo   *dynamotest.Server // nil when connected to a DynamoDB Local we did not start
+	pipeline *Pipeline
+	srv      *http.Server
+	served   chan error
 }
 
-// Start brings the platform up: DynamoDB Local, tables, sample catalog, handlers, HTTP
-// server. Whatever it started is stopped again if a later step fails.
+// Start brings the platform up: DynamoDB Local, tables, sample catalog, handlers, the event
+// pipeline (StartPipeline), HTTP server. Whatever it started is stopped again if a later step
+// fails.
 func Start(ctx context.Context, opts Options) (_ *Platform, err error) {
 	log := opts.Log
 	if log == nil {
@@ -87,6 +89,9 @@ func Start(ctx context.Context, opts Options) (_ *Platform, err error) {
 			return
 		}
 		_ = l.Close()
+		if p.pipeline != nil {
+			p.pipeline.Stop()
+		}
 		if p.dynamo != nil {
 			p.dynamo.Stop()
 		}
@@ -114,6 +119,9 @@ func Start(ctx context.Context, opts Options) (_ *Platform, err error) {
 	server, err := NewServer(handlers, opts.AllowedOrigins, log)
 	if err != nil {
 		return nil, err
+	}
+	if p.pipeline, err = StartPipeline(client, p.Tables, log); err != nil {
+		return nil, fmt.Errorf("local: %w", err)
 	}
 	p.URL = "http://" + l.Addr().String() + "/"
 	p.srv = &http.Server{Handler: openapi.Serve(server), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
@@ -148,13 +156,15 @@ func Handlers(db *store.DB, log *slog.Logger) (map[string]*api.Handler, error) {
 	return hs, nil
 }
 
-// Stop shuts the HTTP server down, letting requests in flight finish until ctx ends, and
-// stops DynamoDB Local if Start started it, waiting for its process to exit.
+// Stop shuts the HTTP server down, letting requests in flight finish until ctx ends, stops
+// the event pipeline after its poll in progress, and stops DynamoDB Local if Start started it,
+// waiting for its process to exit.
 func (p *Platform) Stop(ctx context.Context) error {
 	err := p.srv.Shutdown(ctx)
 	if serr := <-p.served; !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
 	}
+	p.pipeline.Stop()
 	if p.dynamo != nil {
 		p.dynamo.Stop()
 	}

@@ -19,17 +19,29 @@ import (
 // TablePrefix prefixes the physical names of the local tables: "shopstack-local-products".
 const TablePrefix = "shopstack-local-"
 
-// EnsureTables creates every table of schema.Tables() named prefix+logical name, with its
-// indexes and TTL, unless it exists already, and returns logical -> physical names. A
-// second call against the same DynamoDB Local changes nothing.
+// EnsureTables creates every table of schema.Tables() and schema.EventTables() named
+// prefix+logical name, with its indexes and TTL, unless it exists already, and returns
+// logical -> physical names. The schema.Tables() tables get a NEW_AND_OLD_IMAGES stream, as
+// every global table of the stack has (stacks/data.go), which the local event pipeline reads;
+// an existing one without a stream gets it. A second call against the same DynamoDB Local
+// changes nothing.
 func EnsureTables(ctx context.Context, c *dynamodb.Client, prefix string) (map[string]string, error) {
 	names := map[string]string{}
-	for _, tb := range schema.Tables() {
+	streamed := len(schema.Tables())
+	for i, tb := range append(schema.Tables(), schema.EventTables()...) {
 		in := dynamotest.CreateTableInput(tb, prefix+tb.Name)
 		names[tb.Name] = *in.TableName
+		if i < streamed {
+			in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages}
+		}
 		_, err := c.CreateTable(ctx, in)
 		var inUse *types.ResourceInUseException
 		if errors.As(err, &inUse) {
+			if in.StreamSpecification != nil {
+				if err := ensureStream(ctx, c, *in.TableName, in.StreamSpecification); err != nil {
+					return nil, err
+				}
+			}
 			continue
 		}
 		if err != nil {
@@ -47,6 +59,21 @@ func EnsureTables(ctx context.Context, c *dynamodb.Client, prefix string) (map[s
 		}
 	}
 	return names, nil
+}
+
+// ensureStream enables the stream of a table created before tables had one.
+func ensureStream(ctx context.Context, c *dynamodb.Client, table string, spec *types.StreamSpecification) error {
+	out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		return fmt.Errorf("describe table %s: %w", table, err)
+	}
+	if s := out.Table.StreamSpecification; s != nil && aws.ToBool(s.StreamEnabled) {
+		return nil
+	}
+	if _, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(table), StreamSpecification: spec}); err != nil {
+		return fmt.Errorf("enable the stream of %s: %w", table, err)
+	}
+	return nil
 }
 
 // SeedProduct is one product of the sample catalog, with a fixed id so seeding twice

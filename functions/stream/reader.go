@@ -22,17 +22,20 @@ type StreamsAPI interface {
 var _ StreamsAPI = (*dynamodbstreams.Client)(nil)
 
 // Reader reads one table's stream through the Streams API from its oldest record, remembering
-// where each shard was left. It stands in for Lambda's event source mapping where there is none:
-// DynamoDB Local and the tests.
+// the last record read of each shard. It stands in for Lambda's event source mapping where there
+// is none: DynamoDB Local and the tests. Every Read takes fresh shard iterators (after the last
+// record read, or at the trim horizon), since an iterator expires (after 15 minutes on AWS) and
+// DynamoDB Local refuses one taken while its shard was still empty once records arrive.
 type Reader struct {
-	client    StreamsAPI
-	arn       string
-	iterators map[string]*string // shard id -> next iterator; nil once a closed shard is read
+	client StreamsAPI
+	arn    string
+	last   map[string]string // shard id -> sequence number of the last record read
+	closed map[string]bool   // shards closed and read to their end
 }
 
 // NewReader returns a reader of the stream arn (a table's LatestStreamArn).
 func NewReader(client StreamsAPI, arn string) *Reader {
-	return &Reader{client: client, arn: arn, iterators: map[string]*string{}}
+	return &Reader{client: client, arn: arn, last: map[string]string{}, closed: map[string]bool{}}
 }
 
 // Read returns every record written since the last call, shard by shard in the order the stream
@@ -45,16 +48,19 @@ func (r *Reader) Read(ctx context.Context) ([]events.DynamoDBEventRecord, error)
 	var out []events.DynamoDBEventRecord
 	for _, shard := range desc.StreamDescription.Shards {
 		id := aws.ToString(shard.ShardId)
-		it, seen := r.iterators[id]
-		if !seen {
-			got, err := r.client.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(r.arn), ShardId: shard.ShardId,
-				ShardIteratorType: streamtypes.ShardIteratorTypeTrimHorizon})
-			if err != nil {
-				return out, fmt.Errorf("shard iterator of %s: %w", id, err)
-			}
-			it = got.ShardIterator
+		if r.closed[id] {
+			continue
 		}
-		for it != nil {
+		in := &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(r.arn), ShardId: shard.ShardId,
+			ShardIteratorType: streamtypes.ShardIteratorTypeTrimHorizon}
+		if last, ok := r.last[id]; ok {
+			in.ShardIteratorType, in.SequenceNumber = streamtypes.ShardIteratorTypeAfterSequenceNumber, aws.String(last)
+		}
+		got, err := r.client.GetShardIterator(ctx, in)
+		if err != nil {
+			return out, fmt.Errorf("shard iterator of %s: %w", id, err)
+		}
+		for it := got.ShardIterator; it != nil; {
 			page, err := r.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it})
 			if err != nil {
 				return out, fmt.Errorf("records of shard %s: %w", id, err)
@@ -65,8 +71,11 @@ func (r *Reader) Read(ctx context.Context) ([]events.DynamoDBEventRecord, error)
 					return out, err
 				}
 				out = append(out, lr)
+				r.last[id] = lr.Change.SequenceNumber
 			}
-			r.iterators[id] = page.NextShardIterator
+			if page.NextShardIterator == nil {
+				r.closed[id] = true
+			}
 			if len(page.Records) == 0 {
 				break
 			}

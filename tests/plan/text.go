@@ -58,7 +58,13 @@ func (p *Plan) text(b *strings.Builder) {
 		if label == "" {
 			label = "(no region)"
 		}
-		fmt.Fprintf(b, "\nregion %s: %d resources\n", label, len(rs))
+		alarms := 0
+		for _, r := range rs {
+			if r.Type == "aws:cloudwatch/metricAlarm:MetricAlarm" {
+				alarms++
+			}
+		}
+		fmt.Fprintf(b, "\nregion %s: %d resources, %d alarms\n", label, len(rs), alarms)
 		groups := map[string][]Resource{}
 		for _, r := range rs {
 			key := p.groupLabel(r)

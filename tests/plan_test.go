@@ -126,7 +126,7 @@ func TestPlanProd(t *testing.T) {
 	regions := s.regions(t)
 	require.NotEmpty(t, regions)
 	for _, region := range regions {
-		assert.Regexp(t, `(?m)^region `+regexp.QuoteMeta(region)+`: \d+ resources$`, out)
+		assert.Regexp(t, `(?m)^region `+regexp.QuoteMeta(region)+`: \d+ resources, [1-9]\d* alarms$`, out, "each region with its alarm count")
 		for _, line := range []string{
 			"aws:iam/role:Role " + region + "-counter-role (Function " + region + "-counter)",
 			"aws:cloudwatch/logGroup:LogGroup " + region + "-counter-logs (Function " + region + "-counter)",

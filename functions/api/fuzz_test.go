@@ -27,11 +27,14 @@ var bodySeeds = []string{
 	`{"cartId":"c1"}{"cartId":"c2"}`, `{"cartId":1}`, `{"name":"x","category":"k","price":{"amount":1,"currency":"EUR"}}`,
 	`{"name":"x","price":{"amount":"1"}}`, `{"price":[]}`, `{"name":"\u0000"}`, `{"name":"\xff"}`, `{`, `{"a":`, "{\"name\":\"x\"}\x00",
 	`{"Delta":2}`, `{"delta":2,"delta":3}`, strings.Repeat(`{"a":`, 1000), `{"name":"` + strings.Repeat("é", 300) + `"}`,
+	`{"CArtId":"c1"}`, `{"CARTID":"c1"}`, `{"cart\u0049d":"c1"}`, `{"QUANTITY":1}`,
+	`{"name":"x","category":"k","price":{"Amount":1,"currency":"EUR"}}`, `{"name":"x","category":"k","Price":{"amount":1,"currency":"EUR"}}`,
 }
 
 // fuzzDecoder checks the properties every request decoder must have: no panic; an
-// error is always an EINVALID domain error; a body that decodes and validates
-// re-encodes and decodes to the same value.
+// error is always an EINVALID domain error; every key of a body that decodes is exactly
+// a key the type encodes; a body that decodes and validates re-encodes and decodes to
+// the same value.
 func fuzzDecoder[T interface{ Validate() error }](f *testing.F) {
 	for _, s := range bodySeeds {
 		f.Add(s, false)
@@ -47,6 +50,14 @@ func fuzzDecoder[T interface{ Validate() error }](f *testing.F) {
 			require.NotEmpty(t, de.Message)
 			return
 		}
+		if !b64 {
+			var sent, encoded any
+			require.NoError(t, json.Unmarshal([]byte(body), &sent))
+			b, err := json.Marshal(v)
+			require.NoError(t, err)
+			require.NoError(t, json.Unmarshal(b, &encoded))
+			requireKnownKeys(t, "", sent, encoded)
+		}
 		if v.Validate() != nil {
 			return
 		}
@@ -56,6 +67,20 @@ func fuzzDecoder[T interface{ Validate() error }](f *testing.F) {
 		require.NoError(t, err, "re-decode %s", b)
 		require.Equal(t, v, again)
 	})
+}
+
+// requireKnownKeys fails when an object in sent has a key its counterpart in encoded
+// (every field of the type, none omitted) lacks: map keys compare exactly.
+func requireKnownKeys(t *testing.T, path string, sent, encoded any) {
+	s, ok := sent.(map[string]any)
+	e, eok := encoded.(map[string]any)
+	if !ok || !eok {
+		return
+	}
+	for k, v := range s {
+		require.Contains(t, e, k, "accepted key %q in %q", k, path)
+		requireKnownKeys(t, strings.TrimPrefix(path+"."+k, "."), v, e[k])
+	}
 }
 
 func FuzzDecodeNewProduct(f *testing.F)    { fuzzDecoder[shop.NewProduct](f) }
@@ -78,6 +103,8 @@ func FuzzHandlers(f *testing.F) {
 	all := routes.All()
 	for i := range all {
 		for _, s := range []struct{ id, query, body, sub, groups, key string }{
+			{"c1", "", `{"CArtId":"c1"}`, "alice-sub", "", "k4"},
+			{product, "", `{"name":"n","category":"c","price":{"amount":1,"Currency":"EUR"}}`, "admin-sub", "admin", "k5"},
 			{product, "", `{"quantity":2}`, "alice-sub", "", "k1"},
 			{"c1", "limit=2", `{"cartId":"c1"}`, "alice-sub", "[admin]", "k2"},
 			{order, "cursor=eyJ9", `{"delta":-1000}`, "admin-sub", "admin", ""},

@@ -7,12 +7,11 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"shopstack/tests/worktree"
 )
 
 // StackCostDiff is how one stack's monthly cost changed between a base and the working tree.
@@ -136,91 +135,27 @@ func signed(v float64) string {
 // worktree: the difference is what the change to the program and its config costs. A base whose
 // config has no traffic profile is priced with the working tree's (o.ProfileRoot).
 func EstimateRef(ctx context.Context, root, ref, stack string, o Options, log io.Writer) ([]*Estimate, error) {
-	top, err := git(ctx, root, "rev-parse", "--show-toplevel")
-	if err != nil {
-		return nil, err
-	}
-	prefix, err := git(ctx, root, "rev-parse", "--show-prefix")
-	if err != nil {
-		return nil, err
-	}
-	tmp, err := os.MkdirTemp("", "shopstack-cost-base-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
-	tree := filepath.Join(tmp, "tree")
-	if _, err := git(ctx, top, "worktree", "add", "--detach", "--quiet", tree, ref); err != nil {
-		return nil, err
-	}
-	defer func() {
-		// A fresh context: the worktree must go even when ctx was cancelled.
-		if _, err := git(context.Background(), top, "worktree", "remove", "--force", tree); err != nil {
-			fmt.Fprintln(log, "cost:", err)
-		}
-	}()
-	dir := filepath.Join(tree, prefix)
-	for _, pkg := range []string{"cmd/cost", "cost"} {
-		if err := copyGoFiles(filepath.Join(root, pkg), filepath.Join(dir, pkg)); err != nil {
+	return worktree.With(ctx, root, ref, "cost", log, func(dir string) ([]*Estimate, error) {
+		if err := worktree.CopyPackages(root, dir, "cmd/cost", "cost"); err != nil {
 			return nil, err
 		}
-	}
-	args := []string{"run", "./cmd/cost", "-json", "-prices", o.Prices, "-capacity", o.Capacity, "-profile-root", o.ProfileRoot}
-	if o.FixedOnly {
-		args = append(args, "-fixed-only")
-	}
-	if stack != "" {
-		args = append(args, "-stack", stack)
-	}
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("cost of %s: %w: %s", ref, err, strings.TrimSpace(stderr.String()))
-	}
-	var out struct {
-		Estimates []*Estimate `json:"estimates"`
-	}
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		return nil, fmt.Errorf("cost of %s: %w", ref, err)
-	}
-	return out.Estimates, nil
-}
-
-func git(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return strings.TrimSpace(string(out)), nil
-}
-
-// copyGoFiles copies a package folder's non-test Go files and its JSON data, replacing what is there.
-func copyGoFiles(from, to string) error {
-	entries, err := os.ReadDir(from)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(to, 0o755); err != nil {
-		return err
-	}
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || strings.HasSuffix(name, "_test.go") || !(strings.HasSuffix(name, ".go") || strings.HasSuffix(name, ".json")) {
-			continue
+		args := []string{"./cmd/cost", "-json", "-prices", o.Prices, "-capacity", o.Capacity, "-profile-root", o.ProfileRoot}
+		if o.FixedOnly {
+			args = append(args, "-fixed-only")
 		}
-		data, err := os.ReadFile(filepath.Join(from, name))
+		if stack != "" {
+			args = append(args, "-stack", stack)
+		}
+		stdout, stderr, err := worktree.GoRun(ctx, dir, args...)
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("cost of %s: %w: %s", ref, err, bytes.TrimSpace(stderr))
 		}
-		if err := os.WriteFile(filepath.Join(to, name), data, 0o644); err != nil {
-			return err
+		var out struct {
+			Estimates []*Estimate `json:"estimates"`
 		}
-	}
-	return nil
+		if err := json.Unmarshal(stdout, &out); err != nil {
+			return nil, fmt.Errorf("cost of %s: %w", ref, err)
+		}
+		return out.Estimates, nil
+	})
 }

@@ -9,12 +9,13 @@ import (
 	"io"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+
+	"shopstack/tests/worktree"
 )
 
 // StackDiff is how one stack's plan changed between a base and the working tree.
@@ -249,90 +250,26 @@ func short(v any) string {
 // planner (`go run ./cmd/plan -json`), and removes the worktree afterwards. A commit older than
 // cmd/plan is planned with the working tree's planner, copied in; notes on that go to log.
 func PlanRef(ctx context.Context, root, ref, stack string, log io.Writer) ([]*Plan, error) {
-	top, err := git(ctx, root, "rev-parse", "--show-toplevel")
-	if err != nil {
-		return nil, err
-	}
-	prefix, err := git(ctx, root, "rev-parse", "--show-prefix")
-	if err != nil {
-		return nil, err
-	}
-	tmp, err := os.MkdirTemp("", "shopstack-plan-base-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
-	tree := filepath.Join(tmp, "tree")
-	if _, err := git(ctx, top, "worktree", "add", "--detach", "--quiet", tree, ref); err != nil {
-		return nil, err
-	}
-	defer func() {
-		// A fresh context: the worktree must go even when ctx was cancelled.
-		if _, err := git(context.Background(), top, "worktree", "remove", "--force", tree); err != nil {
-			fmt.Fprintln(log, "plan:", err)
-		}
-	}()
-	dir := filepath.Join(tree, prefix)
-	if _, err := os.Stat(filepath.Join(dir, "cmd", "plan", "main.go")); err != nil {
-		fmt.Fprintf(log, "plan: %s has no cmd/plan: planning it with the working tree's planner\n", ref)
-		for _, pkg := range []string{"cmd/plan", "tests/plan"} {
-			if err := copyGoFiles(filepath.Join(root, pkg), filepath.Join(dir, pkg)); err != nil {
+	return worktree.With(ctx, root, ref, "plan", log, func(dir string) ([]*Plan, error) {
+		if _, err := os.Stat(filepath.Join(dir, "cmd", "plan", "main.go")); err != nil {
+			fmt.Fprintf(log, "plan: %s has no cmd/plan: planning it with the working tree's planner\n", ref)
+			if err := worktree.CopyPackages(root, dir, "cmd/plan", "tests/plan"); err != nil {
 				return nil, err
 			}
 		}
-	}
-	args := []string{"run", "./cmd/plan", "-json"}
-	if stack != "" {
-		args = append(args, "-stack", stack)
-	}
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-	// A base with a policy violation still writes its plan and exits 1: the diff is still wanted.
-	plans, err := ReadJSON(stdout.Bytes())
-	if err != nil || (runErr != nil && len(plans) == 0) {
-		return nil, fmt.Errorf("plan %s: %v: %s", ref, cmp.Or(runErr, err), strings.TrimSpace(stderr.String()))
-	}
-	if runErr != nil {
-		fmt.Fprintf(log, "plan: %s: %s\n", ref, strings.TrimSpace(stderr.String()))
-	}
-	return plans, nil
-}
-
-func git(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return strings.TrimSpace(string(out)), nil
-}
-
-// copyGoFiles copies the non-test Go files of one package folder.
-func copyGoFiles(from, to string) error {
-	files, err := filepath.Glob(filepath.Join(from, "*.go"))
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(to, 0o755); err != nil {
-		return err
-	}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
+		args := []string{"./cmd/plan", "-json"}
+		if stack != "" {
+			args = append(args, "-stack", stack)
 		}
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return err
+		stdout, stderr, runErr := worktree.GoRun(ctx, dir, args...)
+		// A base with a policy violation still writes its plan and exits 1: the diff is still wanted.
+		plans, err := ReadJSON(stdout)
+		if err != nil || (runErr != nil && len(plans) == 0) {
+			return nil, fmt.Errorf("plan %s: %v: %s", ref, cmp.Or(runErr, err), bytes.TrimSpace(stderr))
 		}
-		if err := os.WriteFile(filepath.Join(to, filepath.Base(f)), data, 0o644); err != nil {
-			return err
+		if runErr != nil {
+			fmt.Fprintf(log, "plan: %s: %s\n", ref, bytes.TrimSpace(stderr))
 		}
-	}
-	return nil
+		return plans, nil
+	})
 }

@@ -4,6 +4,8 @@
 package consumer
 
 import (
+	"github.com/aws/aws-lambda-go/lambda"
+
 	"context"
 	"encoding/json"
 	"fmt"
@@ -105,4 +107,17 @@ func Open(ctx context.Context, name string, render pipeline.Render, log *slog.Lo
 		Log:   log,
 		Lease: 30 * time.Second,
 	}, nil
+}
+
+// Lambda runs the consumer name as a Lambda function until the runtime stops. A consumer that
+// cannot start (missing environment, bad AWS config) logs why as JSON and exits, so Lambda
+// reports an init error.
+func Lambda(name string, render pipeline.Render) {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	h, err := Open(context.Background(), name, render, log)
+	if err != nil {
+		log.Error("start "+name, "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
 }

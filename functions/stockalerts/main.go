@@ -3,22 +3,10 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"shopstack/functions/consumer"
 	"shopstack/functions/pipeline"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	h, err := consumer.Open(context.Background(), "stock-alerts", pipeline.StockAlert, log)
-	if err != nil {
-		log.Error("start stock-alerts", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(h.Handle)
+	consumer.Lambda("stock-alerts", pipeline.StockAlert)
 }

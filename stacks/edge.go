@@ -3,6 +3,7 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 
@@ -85,7 +86,7 @@ func (e EdgeSettings) validate(bad func(key, format string, args ...any), c Conf
 	for _, s := range services.All() {
 		functions = append(functions, s.Name)
 	}
-	for _, fn := range slices.Sorted(mapsKeys(e.ReservedConcurrency)) {
+	for _, fn := range slices.Sorted(maps.Keys(e.ReservedConcurrency)) {
 		if !slices.Contains(functions, fn) {
 			bad("reservedConcurrency", "%q is not a function; use some of %v", fn, functions)
 		}
@@ -308,14 +309,4 @@ func webACLRules(rateLimit int) (string, error) {
 		return "", fmt.Errorf("web acl rules: %w", err)
 	}
 	return string(b), nil
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }

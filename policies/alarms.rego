@@ -4,24 +4,24 @@ import rego.v1
 
 metric_alarm_type := "aws:cloudwatch/metricAlarm:MetricAlarm"
 
-# errors_alarmed_functions are the function names whose AWS/Lambda Errors metric an alarm watches.
-errors_alarmed_functions contains a.dimensions.FunctionName if {
-	some a in resources_of_type(metric_alarm_type)
-	a.namespace == "AWS/Lambda"
-	a.metricName == "Errors"
+# may_watch holds when alarm a may watch metric of namespace with dimension key set to value:
+# each is right or not yet known.
+may_watch(a, namespace, metric, key, value) if {
+	may_equal(at(a, ["namespace"]), namespace)
+	may_equal(at(a, ["metricName"]), metric)
+	may_equal(at(a, ["dimensions", key]), value)
 }
 
-# latency_alarmed_replicas are the [table name, receiving region] pairs whose
-# ReplicationLatency an alarm watches.
-latency_alarmed_replicas contains [a.dimensions.TableName, a.dimensions.ReceivingRegion] if {
+has_errors_alarm(fn_name) if {
 	some a in resources_of_type(metric_alarm_type)
-	a.namespace == "AWS/DynamoDB"
-	a.metricName == "ReplicationLatency"
+	may_watch(a, "AWS/Lambda", "Errors", "FunctionName", fn_name)
 }
 
-has_errors_alarm(fn_name) if fn_name in errors_alarmed_functions
-
-has_latency_alarm(table_name, region) if [table_name, region] in latency_alarmed_replicas
+has_latency_alarm(table_name, region) if {
+	some a in resources_of_type(metric_alarm_type)
+	may_watch(a, "AWS/DynamoDB", "ReplicationLatency", "TableName", table_name)
+	may_equal(at(a, ["dimensions", "ReceivingRegion"]), region)
+}
 
 # METADATA
 # title: Every Lambda function has an Errors alarm
@@ -36,6 +36,7 @@ has_latency_alarm(table_name, region) if [table_name, region] in latency_alarmed
 #     "Errors" and dimensions.FunctionName set to the function's name.
 stack_deny_lambda_missing_errors_alarm contains msg if {
 	some fn in resources_of_type(lambda_type)
+	not unknown_at(fn, ["name"])
 	not has_errors_alarm(object.get(fn, "name", null))
 	msg := sprintf(
 		"Lambda function %q has no Errors alarm: add a MetricAlarm with namespace \"AWS/Lambda\", metricName \"Errors\" and dimensions.FunctionName %s",
@@ -57,7 +58,10 @@ stack_deny_lambda_missing_errors_alarm contains msg if {
 #     and the replica's regionName.
 stack_deny_replica_missing_latency_alarm contains msg if {
 	some t in resources_of_type(table_type)
+	not unknown_at(t, ["name"])
+	is_array(t.replicas)
 	some rep in t.replicas
+	not unknown_at(rep, ["regionName"])
 	not has_latency_alarm(t.name, object.get(rep, "regionName", null))
 	msg := sprintf(
 		"DynamoDB table %q replica in %s has no ReplicationLatency alarm: add a MetricAlarm with namespace \"AWS/DynamoDB\", metricName \"ReplicationLatency\", dimensions.TableName %s and dimensions.ReceivingRegion %s",

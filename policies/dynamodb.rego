@@ -15,6 +15,13 @@ uses_cmk(t) if {
 	filled(t.serverSideEncryption.kmsKeyArn)
 }
 
+cmk_unknown(t) if unknown_at(t, ["serverSideEncryption", "enabled"])
+
+cmk_unknown(t) if unknown_at(t, ["serverSideEncryption", "kmsKeyArn"])
+
+# replicas are the table's replicas entries that are known.
+replicas(t) := [rep | some rep in t.replicas; not unknown(rep)] if is_array(t.replicas)
+
 is_prod(r) if tag_value(r, "environment") == "prod"
 
 has_deletion_protection(t) if t.deletionProtectionEnabled == true
@@ -35,6 +42,7 @@ replica_uses_cmk(rep) if filled(rep.kmsKeyArn)
 deny_dynamodb_no_pitr contains msg if {
 	is_table
 	not has_pitr(input)
+	not unknown_at(input, ["pointInTimeRecovery", "enabled"])
 	msg := sprintf(
 		"DynamoDB table %q must have point-in-time recovery: set pointInTimeRecovery.enabled to true",
 		[input.__name],
@@ -53,6 +61,7 @@ deny_dynamodb_no_pitr contains msg if {
 deny_dynamodb_no_cmk contains msg if {
 	is_table
 	not uses_cmk(input)
+	not cmk_unknown(input)
 	msg := sprintf(
 		"DynamoDB table %q must be encrypted with a customer-managed KMS key: set serverSideEncryption.enabled to true and serverSideEncryption.kmsKeyArn to a KMS key's arn",
 		[input.__name],
@@ -72,6 +81,7 @@ deny_dynamodb_prod_no_deletion_protection contains msg if {
 	is_table
 	is_prod(input)
 	not has_deletion_protection(input)
+	not unknown_at(input, ["deletionProtectionEnabled"])
 	msg := sprintf(
 		"DynamoDB table %q is tagged environment=prod and must have deletion protection: set deletionProtectionEnabled to true",
 		[input.__name],
@@ -89,8 +99,9 @@ deny_dynamodb_prod_no_deletion_protection contains msg if {
 #   message: Set pointInTimeRecovery to true on every entry of replicas.
 deny_dynamodb_replica_no_pitr contains msg if {
 	is_table
-	some rep in input.replicas
+	some rep in replicas(input)
 	not replica_has_pitr(rep)
+	not unknown_at(rep, ["pointInTimeRecovery"])
 	msg := sprintf(
 		"DynamoDB table %q replica in %s must have point-in-time recovery: set pointInTimeRecovery to true on that replicas entry",
 		[input.__name, shown(rep, "regionName")],
@@ -108,8 +119,9 @@ deny_dynamodb_replica_no_pitr contains msg if {
 #   message: Set kmsKeyArn on every entry of replicas to the arn of a KMS key in that replica's region.
 deny_dynamodb_replica_no_cmk contains msg if {
 	is_table
-	some rep in input.replicas
+	some rep in replicas(input)
 	not replica_uses_cmk(rep)
+	not unknown_at(rep, ["kmsKeyArn"])
 	msg := sprintf(
 		"DynamoDB table %q replica in %s must be encrypted with a customer-managed KMS key: set kmsKeyArn on that replicas entry to a key of its region",
 		[input.__name, shown(rep, "regionName")],

@@ -6,12 +6,9 @@ web_acl_association_type := "aws:wafv2/webAclAssociation:WebAclAssociation"
 
 route53_record_type := "aws:route53/record:Record"
 
-# stages are the API stages of the stack: the Stage resources where a preview shows them, else
-# (unit-test mocks, where a RestAPI's children never register) one per RestAPI component.
-stages := s if {
-	s := resources_of_type(stage_type)
-	count(s) > 0
-} else := resources_of_type(rest_api_component_type)
+# stages are the API stages of the stack: the aws:apigateway/stage:Stage resources (a RestAPI
+# component registers one; its own outputs carry no stage name).
+stages := resources_of_type(stage_type)
 
 # protects_stage holds when association a names stage name s, or its resource ARN is not yet
 # known (a preview shows computed ARNs as unknown): a stage ARN ends in /stages/<name>.
@@ -23,9 +20,17 @@ associations_for(s) := count([a | some a in resources_of_type(web_acl_associatio
 
 stages_named(s) := count([r | some r in stages; object.get(r, "stageName", "") == s])
 
-routed(record) if count(object.get(record, "latencyRoutingPolicies", [])) > 0
+# routed holds for a record with latency or failover routing policies (a list not yet known
+# cannot be judged).
+routed(record) if routes_by(record, "latencyRoutingPolicies")
 
-routed(record) if count(object.get(record, "failoverRoutingPolicies", [])) > 0
+routed(record) if routes_by(record, "failoverRoutingPolicies")
+
+routes_by(record, key) if {
+	policies := object.get(record, key, [])
+	is_array(policies)
+	count(policies) > 0
+}
 
 is_prod_checkout(fn) if {
 	tag_value(fn, "environment") == "prod"
@@ -43,6 +48,7 @@ is_prod_checkout(fn) if {
 #   message: Associate a REGIONAL aws:wafv2/webAcl:WebAcl with the stage through an aws:wafv2/webAclAssociation:WebAclAssociation.
 stack_deny_stage_without_web_acl contains msg if {
 	some r in stages
+	not unknown_at(r, ["stageName"])
 	s := object.get(r, "stageName", "")
 	associations_for(s) < stages_named(s)
 	msg := sprintf(
@@ -64,6 +70,7 @@ deny_routing_record_without_health_check contains msg if {
 	input.__type == route53_record_type
 	routed(input)
 	not filled(object.get(input, "healthCheckId", ""))
+	not unknown_at(input, ["healthCheckId"])
 	msg := sprintf(
 		"Route 53 record %q routes by latency or failover but has no health check: set healthCheckId to its region's health check",
 		[input.__name],
@@ -83,6 +90,7 @@ deny_prod_checkout_without_reserved_concurrency contains msg if {
 	is_lambda
 	is_prod_checkout(input)
 	not positive(object.get(input, "reservedConcurrentExecutions", -1))
+	not unknown_at(input, ["reservedConcurrentExecutions"])
 	msg := sprintf(
 		"prod checkout function %q has no reserved concurrency: set reservedConcurrentExecutions > 0 (shopstack:reservedConcurrency.checkout)",
 		[input.__name],

@@ -8,10 +8,10 @@ func init() { cases = append(cases, edgeCases...) }
 var edgeCases = []ruleCase{
 	{name: "stage with its web ACL", rule: "stack_deny_stage_without_web_acl",
 		resources: []policies.Resource{stage("s"), association("a", "/stages/v1")}},
-	{name: "rest api with its web ACL", rule: "stack_deny_stage_without_web_acl",
-		resources: []policies.Resource{restAPI("api"), association("a", "/stages/v1")}},
+	{name: "RestAPI component outputs are not a stage", rule: "stack_deny_stage_without_web_acl",
+		resources: []policies.Resource{restAPIOutputs("api")}},
 	{name: "association ARN unknown at preview", rule: "stack_deny_stage_without_web_acl",
-		resources: []policies.Resource{stage("s"), resource(webACLAssociation, "a", map[string]any{"resourceArn": map[string]any{}})}},
+		resources: []policies.Resource{stage("s"), resource(webACLAssociation, "a", map[string]any{"resourceArn": unknown})}},
 	{name: "stage without web ACL", rule: "stack_deny_stage_without_web_acl",
 		resources: []policies.Resource{stage("s")},
 		want:      `aws:apigateway/stage:Stage "s" stage v1 has no web ACL`},
@@ -19,7 +19,7 @@ var edgeCases = []ruleCase{
 		resources: []policies.Resource{stage("s"), association("a", "/stages/v2")},
 		want:      `stage v1 has no web ACL`},
 	{name: "two stages, one web ACL", rule: "stack_deny_stage_without_web_acl",
-		resources: []policies.Resource{restAPI("east"), restAPI("west"), association("a", "/stages/v1")},
+		resources: []policies.Resource{stage("east"), stage("west"), association("a", "/stages/v1")},
 		want:      `has no web ACL`},
 
 	{name: "latency record with health check", rule: "deny_routing_record_without_health_check",

@@ -1,7 +1,7 @@
 // Package policies holds shopstack's policy pack (PulumiPolicy.yaml and the *.rego rules beside
-// this file) and evaluates it in Go on a recorded resource graph, giving every rule the input
-// the Pulumi OPA analyzer gives it, so tests and the offline plan enforce what
-// `pulumi preview --policy-pack policies` enforces.
+// this file) and evaluates it in Go, giving every rule the input the Pulumi OPA analyzer
+// (pulumi/pulumi-policy-opa) gives it, so tests, the offline plan and the engine's analyzer
+// (engine/analyzer) enforce what `pulumi preview --policy-pack policies` enforces.
 package policies
 
 import (
@@ -17,6 +17,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"gopkg.in/yaml.v3"
 )
 
 // Package is the Rego package every rule file declares; the analyzer requires one per pack.
@@ -25,14 +26,57 @@ const Package = "shopstack"
 //go:embed *.rego
 var ruleFiles embed.FS
 
-// Resource is one resource of a recorded graph.
+//go:embed PulumiPolicy.yaml
+var manifest []byte
+
+// Manifest is the pack's PulumiPolicy.yaml.
+type Manifest struct {
+	Runtime     string `yaml:"runtime"`
+	Description string `yaml:"description"`
+	Version     string `yaml:"version"` // optional; the engine prefers it to the analyzer's own version
+}
+
+// Resource is one resource as the analyzer sees it.
 type Resource struct {
 	Type string // Pulumi type token, e.g. "aws:lambda/function:Function"
 	Name string // logical name
 	URN  string
-	// Properties are the resource's input properties as plain JSON-like Go values
-	// (map[string]any, []any, string, float64, bool).
+	// Properties are the resource's input properties: what resource rules see. Values are what
+	// the analyzer gets from Pulumi's PropertyMap.Mappable(): JSON-like Go values, except that
+	// an unknown is a resource.Computed and a secret a *resource.Secret, which reach Rego
+	// through OPA's JSON round trip ({"Element": {"V": ...}}).
 	Properties map[string]any
+	// Outputs are the resource's output properties: what stack rules see. Nil means the caller
+	// recorded only inputs (a graph under mocks), and stack rules see Properties.
+	Outputs map[string]any
+
+	Options  Options
+	Provider *Provider // nil for a resource without one (a component)
+
+	// Stack rules also see these, as the engine's AnalyzerStackResource carries them.
+	Parent               string
+	Dependencies         []string
+	PropertyDependencies map[string][]string // top-level property name -> URNs its value came from
+}
+
+// Options are a resource's options as the analyzer passes them to rules.
+type Options struct {
+	Protect                 bool
+	IgnoreChanges           []string
+	DeleteBeforeReplace     *bool
+	AdditionalSecretOutputs []string
+	AliasURNs               []string
+	CustomTimeouts          CustomTimeouts
+	Parent                  string
+}
+
+// CustomTimeouts are in seconds, as the engine sends them.
+type CustomTimeouts struct{ Create, Update, Delete float64 }
+
+// Provider is the provider resource a resource is managed by.
+type Provider struct {
+	Type, Name, URN string
+	Properties      map[string]any // the provider's inputs, converted like Resource.Properties
 }
 
 // Level is a rule's enforcement level. As in the analyzer, it follows from the rule name:
@@ -72,6 +116,7 @@ var severities = []string{"low", "medium", "high", "critical"}
 
 // Engine evaluates the pack. It is safe for concurrent use.
 type Engine struct {
+	manifest  Manifest
 	rules     []Rule
 	resources query // every resource rule, bound by name
 	stack     query // every stack rule, bound by name
@@ -82,10 +127,18 @@ type query struct {
 	prepared rego.PreparedEvalQuery
 }
 
-// New compiles the embedded rules and prepares their queries once. It fails when a rule file
-// does not compile or a rule lacks the METADATA the pack requires (title, description,
-// custom.id, custom.severity, custom.message).
+// New compiles the embedded rules and prepares their queries once. It fails when
+// PulumiPolicy.yaml does not declare `runtime: opa`, a rule file does not compile or a rule
+// lacks the METADATA the pack requires (title, description, custom.id, custom.severity,
+// custom.message).
 func New(ctx context.Context) (*Engine, error) {
+	var m Manifest
+	if err := yaml.Unmarshal(manifest, &m); err != nil {
+		return nil, fmt.Errorf("policies: PulumiPolicy.yaml: %w", err)
+	}
+	if m.Runtime != "opa" {
+		return nil, fmt.Errorf("policies: PulumiPolicy.yaml: runtime %q, want opa", m.Runtime)
+	}
 	compiler, err := compile()
 	if err != nil {
 		return nil, err
@@ -94,7 +147,7 @@ func New(ctx context.Context) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{rules: rules}
+	e := &Engine{manifest: m, rules: rules}
 	var resourceRules, stackRules []string
 	for _, r := range rules {
 		if r.Stack {
@@ -115,30 +168,24 @@ func New(ctx context.Context) (*Engine, error) {
 // Rules lists the pack's rules sorted by name.
 func (e *Engine) Rules() []Rule { return slices.Clone(e.rules) }
 
+// Manifest returns the pack's PulumiPolicy.yaml.
+func (e *Engine) Manifest() Manifest { return e.manifest }
+
 // Evaluate runs every resource rule on each resource and every stack rule once on the whole
-// graph. Violations are sorted by URN (stack rules last), rule and message.
+// graph, as a preview with the analyzer does. Violations are sorted by URN (stack rules last),
+// rule and message.
 func (e *Engine) Evaluate(ctx context.Context, resources []Resource) ([]Violation, error) {
 	var out []Violation
-	stack := make([]*ast.Term, 0, len(resources))
-	for i, r := range resources {
-		if r.Type == "" || r.Name == "" {
-			return nil, fmt.Errorf("policies: resource %d (%q): type and name are required", i, r.URN)
-		}
-		in, err := ast.InterfaceToValue(analyzerInput(r))
+	for _, r := range resources {
+		vs, err := e.EvaluateResource(ctx, r)
 		if err != nil {
-			return nil, fmt.Errorf("policies: resource %s: %w", r.URN, err)
-		}
-		stack = append(stack, ast.NewTerm(in))
-		vs, err := e.resources.eval(ctx, in, r.URN, e.rules)
-		if err != nil {
-			return nil, fmt.Errorf("policies: resource %s: %w", r.URN, err)
+			return nil, err
 		}
 		out = append(out, vs...)
 	}
-	in := ast.NewObject(ast.Item(ast.StringTerm("resources"), ast.ArrayTerm(stack...)))
-	vs, err := e.stack.eval(ctx, in, "", e.rules)
+	vs, err := e.EvaluateStack(ctx, resources)
 	if err != nil {
-		return nil, fmt.Errorf("policies: stack: %w", err)
+		return nil, err
 	}
 	out = append(out, vs...)
 	slices.SortFunc(out, func(a, b Violation) int {
@@ -152,6 +199,40 @@ func (e *Engine) Evaluate(ctx context.Context, resources []Resource) ([]Violatio
 	return out, nil
 }
 
+// EvaluateResource runs every resource rule on r's input properties (the analyzer's Analyze).
+func (e *Engine) EvaluateResource(ctx context.Context, r Resource) ([]Violation, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	vs, err := e.resources.eval(ctx, Input(r), r.URN, e.rules)
+	if err != nil {
+		return nil, fmt.Errorf("policies: resource %s: %w", r.URN, err)
+	}
+	return vs, nil
+}
+
+// EvaluateStack runs every stack rule once on the resources' outputs (the analyzer's
+// AnalyzeStack). Its violations have URN "": they belong to the stack.
+func (e *Engine) EvaluateStack(ctx context.Context, resources []Resource) ([]Violation, error) {
+	for _, r := range resources {
+		if err := r.check(); err != nil {
+			return nil, err
+		}
+	}
+	vs, err := e.stack.eval(ctx, StackInput(resources), "", e.rules)
+	if err != nil {
+		return nil, fmt.Errorf("policies: stack: %w", err)
+	}
+	return vs, nil
+}
+
+func (r Resource) check() error {
+	if r.Type == "" || r.Name == "" {
+		return fmt.Errorf("policies: resource %q: type and name are required", r.URN)
+	}
+	return nil
+}
+
 // Mandatory returns the violations that block a deployment.
 func Mandatory(vs []Violation) []Violation {
 	var out []Violation
@@ -163,20 +244,67 @@ func Mandatory(vs []Violation) []Violation {
 	return out
 }
 
-// analyzerInput builds the object the OPA analyzer gives a resource rule: metadata first (type,
-// urn, name, properties), then the properties at the top level (they win a name clash, so
-// input.name is the name property when there is one), then the collision-safe __type, __urn,
-// __name and __properties. Resource options and provider are not recorded, so options,
-// provider, __options and __provider are absent.
-func analyzerInput(r Resource) map[string]any {
-	props := r.Properties
+// Input is the object a resource rule sees for r, built as pulumi-policy-opa builds it
+// (cmd/pulumi-analyzer-policy-opa/analyzer.go, buildOPAInput): the metadata type, urn, name,
+// options, provider and properties first, then every input property at the top level (a
+// property wins a name clash, so input.name is the name property when there is one), then the
+// collision-safe __type, __urn, __name, __options, __provider and __properties. provider is {}
+// for a resource without one.
+func Input(r Resource) map[string]any {
+	return input(r, r.Properties)
+}
+
+// StackInput is the object a stack rule sees, built as pulumi-policy-opa builds it
+// (analyzer.go, buildStackOPAInput): {"resources": [...]}, each element the Input of a
+// resource's outputs, with options.parent set from Parent when there is one, plus dependencies
+// and propertyDependencies when the engine sent them.
+func StackInput(resources []Resource) map[string]any {
+	list := make([]any, 0, len(resources))
+	for _, r := range resources {
+		props := r.Outputs
+		if props == nil {
+			props = r.Properties
+		}
+		obj := input(r, props)
+		if r.Parent != "" {
+			// __options is the metadata map, which options shares unless a property named
+			// options (which wins the clash) replaced it.
+			obj["__options"].(map[string]any)["parent"] = r.Parent
+		}
+		if r.Dependencies != nil {
+			obj["dependencies"] = slices.Clone(r.Dependencies)
+		}
+		if r.PropertyDependencies != nil {
+			deps := make(map[string]any, len(r.PropertyDependencies))
+			for k, urns := range r.PropertyDependencies {
+				deps[k] = slices.Clone(urns)
+			}
+			obj["propertyDependencies"] = deps
+		}
+		list = append(list, obj)
+	}
+	return map[string]any{"resources": list}
+}
+
+func input(r Resource, props map[string]any) map[string]any {
 	if props == nil {
 		props = map[string]any{}
 	}
-	in := make(map[string]any, len(props)+8)
+	opts := r.Options.object()
+	provider := map[string]any{}
+	if p := r.Provider; p != nil {
+		pprops := p.Properties
+		if pprops == nil {
+			pprops = map[string]any{}
+		}
+		provider = map[string]any{"type": p.Type, "name": p.Name, "urn": p.URN, "properties": pprops}
+	}
+	in := make(map[string]any, len(props)+12)
 	in["type"] = r.Type
 	in["urn"] = r.URN
 	in["name"] = r.Name
+	in["options"] = opts
+	in["provider"] = provider
 	in["properties"] = props
 	for k, v := range props {
 		in[k] = v
@@ -184,8 +312,45 @@ func analyzerInput(r Resource) map[string]any {
 	in["__type"] = r.Type
 	in["__urn"] = r.URN
 	in["__name"] = r.Name
+	in["__options"] = opts
+	in["__provider"] = provider
 	in["__properties"] = props
 	return in
+}
+
+// object renders the options as the analyzer does: absent lists are null, customTimeouts
+// always has create, update and delete.
+func (o Options) object() map[string]any {
+	var dbr any
+	if o.DeleteBeforeReplace != nil {
+		dbr = *o.DeleteBeforeReplace
+	}
+	return map[string]any{
+		"protect":                 o.Protect,
+		"ignoreChanges":           list(o.IgnoreChanges),
+		"deleteBeforeReplace":     dbr,
+		"additionalSecretOutputs": list(o.AdditionalSecretOutputs),
+		"aliasURNs":               list(o.AliasURNs),
+		"aliases":                 nil,
+		"customTimeouts": map[string]any{
+			"create": o.CustomTimeouts.Create,
+			"update": o.CustomTimeouts.Update,
+			"delete": o.CustomTimeouts.Delete,
+		},
+		"parent": o.Parent,
+	}
+}
+
+// list is a string list as the analyzer renders it: null when nil.
+func list(xs []string) any {
+	if xs == nil {
+		return nil
+	}
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
 }
 
 func compile() (*ast.Compiler, error) {
@@ -308,11 +473,13 @@ func prepare(ctx context.Context, c *ast.Compiler, names []string) (query, error
 	return q, nil
 }
 
-func (q query) eval(ctx context.Context, input ast.Value, urn string, rules []Rule) ([]Violation, error) {
+// eval runs the query on input. The input goes in as a Go value, so OPA converts it as it does
+// for the analyzer's rego.Input: a JSON round trip, then ast.InterfaceToValue.
+func (q query) eval(ctx context.Context, input map[string]any, urn string, rules []Rule) ([]Violation, error) {
 	if len(q.names) == 0 {
 		return nil, nil
 	}
-	rs, err := q.prepared.Eval(ctx, rego.EvalParsedInput(input))
+	rs, err := q.prepared.Eval(ctx, rego.EvalInput(input))
 	if err != nil {
 		return nil, err
 	}

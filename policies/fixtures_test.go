@@ -147,6 +147,8 @@ func stage(name string, changes ...change) policies.Resource {
 	}, changes...)
 }
 
+// restAPI is the aws-apigateway component with its inputs; restAPIOutputs (preview_test.go)
+// gives it the outputs stack rules see.
 func restAPI(name string, changes ...change) policies.Resource {
 	return resource("aws-apigateway:index:RestAPI", name, map[string]any{"stageName": "v1"}, changes...)
 }
@@ -173,7 +175,7 @@ func compliantGraph() []policies.Resource {
 		resource("aws:iam/role:Role", "checkout-role", map[string]any{"tags": tags()}),
 		iamPolicy("aws:iam/rolePolicy:RolePolicy", "checkout-policy", scopedPolicy),
 		iamPolicy("aws:iam/policy:Policy", "metrics", `{"Statement":{"Effect":"Allow","Action":"cloudwatch:PutMetricData","Resource":"*"}}`),
-		restAPI("api"),
+		restAPIOutputs("api"),
 		methodSettings("v1"),
 		stage("api-stage"),
 		association("api-stage-waf", "/stages/v1"),
@@ -201,7 +203,7 @@ func syntheticGraph(n int) []policies.Resource {
 		}
 		if i%10 == 0 {
 			st := fmt.Sprintf("s%03d", i)
-			out = append(out, restAPI("api-"+st, set("stageName", st)), methodSettings(st))
+			out = append(out, stage("api-"+st, set("stageName", st)), methodSettings(st), association("api-"+st+"-waf", "/stages/"+st))
 		}
 	}
 	return out

@@ -21,9 +21,13 @@ resource_wildcard_actions_lower := {lower(a) | some a in resource_wildcard_actio
 is_iam_policy if input.__type in iam_policy_types
 
 # policy_document is the parsed policy: the property is a JSON string (an object is taken as is).
+# A policy whose text is not yet known has no document, so no IAM rule judges it until it is.
 policy_document := json.unmarshal(input.policy) if is_string(input.policy)
 
-policy_document := input.policy if is_object(input.policy)
+policy_document := input.policy if {
+	is_object(input.policy)
+	not unknown(input.policy)
+}
 
 allow_statements contains st if {
 	some st in as_list(policy_document.Statement)

@@ -18,5 +18,6 @@ has_rotation(k) if k.enableKeyRotation == true
 deny_kms_key_rotation_disabled contains msg if {
 	input.__type == kms_key_type
 	not has_rotation(input)
+	not unknown_at(input, ["enableKeyRotation"])
 	msg := sprintf("KMS key %q must rotate: set enableKeyRotation to true", [input.__name])
 }

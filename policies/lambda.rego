@@ -17,15 +17,22 @@ is_al2023(fn) if fn.runtime == "provided.al2023"
 
 has_active_tracing(fn) if fn.tracingConfig.mode == "Active"
 
-# retained_log_groups are the names of the stack's log groups that expire their logs.
-retained_log_groups contains lg.name if {
-	some lg in resources_of_type(log_group_type)
-	positive(lg.retentionInDays)
+# may_be_retained_group holds when log group lg may be the one named name and may expire its
+# logs: its name and retention are known and right, or not yet known.
+may_be_retained_group(lg, name) if {
+	may_equal(at(lg, ["name"]), name)
+	may_be_positive(at(lg, ["retentionInDays"]))
 }
 
-# logs_to_retained_group holds when fn's loggingConfig.logGroup names (by its name property)
-# a log group of the stack that keeps logs for a bounded number of days.
-logs_to_retained_group(fn) if fn.loggingConfig.logGroup in retained_log_groups
+# may_log_to_retained_group holds when fn's loggingConfig.logGroup names (by its name property)
+# a log group of the stack that keeps logs for a bounded number of days, or may once the
+# unknown values are known.
+may_log_to_retained_group(fn) if {
+	name := at(fn, ["loggingConfig", "logGroup"])
+	name != null
+	some lg in resources_of_type(log_group_type)
+	may_be_retained_group(lg, name)
+}
 
 # METADATA
 # title: Lambda runs on arm64
@@ -39,6 +46,7 @@ logs_to_retained_group(fn) if fn.loggingConfig.logGroup in retained_log_groups
 deny_lambda_not_arm64 contains msg if {
 	is_lambda
 	not is_arm64(input)
+	not unknown_at(input, ["architectures"])
 	msg := sprintf(
 		"Lambda function %q must run on arm64: set architectures to [\"arm64\"] (got %s)",
 		[input.__name, shown(input, "architectures")],
@@ -57,6 +65,7 @@ deny_lambda_not_arm64 contains msg if {
 deny_lambda_runtime_not_al2023 contains msg if {
 	is_lambda
 	not is_al2023(input)
+	not unknown_at(input, ["runtime"])
 	msg := sprintf(
 		"Lambda function %q must use runtime \"provided.al2023\": set runtime to \"provided.al2023\" (got %s)",
 		[input.__name, shown(input, "runtime")],
@@ -75,6 +84,7 @@ deny_lambda_runtime_not_al2023 contains msg if {
 deny_lambda_tracing_not_active contains msg if {
 	is_lambda
 	not has_active_tracing(input)
+	not unknown_at(input, ["tracingConfig", "mode"])
 	msg := sprintf(
 		"Lambda function %q must have active tracing: set tracingConfig.mode to \"Active\" (got %s)",
 		[input.__name, shown(input, ["tracingConfig", "mode"])],
@@ -113,7 +123,7 @@ warn_lambda_memory_above_ceiling contains msg if {
 #     function's loggingConfig.logGroup to its name.
 stack_deny_lambda_log_retention contains msg if {
 	some fn in resources_of_type(lambda_type)
-	not logs_to_retained_group(fn)
+	not may_log_to_retained_group(fn)
 	msg := sprintf(
 		"Lambda function %q must log to a log group with retention: set loggingConfig.logGroup to the name of an aws:cloudwatch/logGroup:LogGroup in the stack whose retentionInDays > 0 (logGroup is %s)",
 		[fn.__name, shown(fn, ["loggingConfig", "logGroup"])],

@@ -13,13 +13,40 @@ import rego.v1
 # resources_of_type lists the stack resources whose Pulumi type token is t (stack rules only).
 resources_of_type(t) := [r | some r in input.resources; r.__type == t]
 
-# filled holds for a value that is present and not empty. A value still unknown at preview
-# time reaches the analyzer as an object, so it counts as filled.
+# unknown holds for a value the engine does not know yet: in a preview, one computed from a
+# resource not yet created. The analyzer passes Pulumi's Computed placeholder, which reaches
+# Rego as {"Element": {"V": ""}} whatever the value's type. A rule that meets one cannot judge
+# the value and stays silent.
+unknown(v) if v == {"Element": {"V": ""}}
+
+# unknown_at holds when the value at path in obj, or an object on the way to it, is unknown.
+unknown_at(obj, _) if unknown(obj)
+
+unknown_at(obj, path) if {
+	some i in numbers.range(1, count(path))
+	unknown(object.get(obj, array.slice(path, 0, i), null))
+}
+
+# at is the value at path in obj: the unknown placeholder when it or an object on the way to it
+# is unknown, null when it is missing.
+at(obj, path) := {"Element": {"V": ""}} if {
+	unknown_at(obj, path)
+} else := object.get(obj, path, null)
+
+# may_equal holds when a and b are equal, or one is not yet known and may turn out equal.
+may_equal(a, b) if a == b
+
+may_equal(a, _) if unknown(a)
+
+may_equal(_, b) if unknown(b)
+
+# filled holds for a known value that is present and not empty.
 filled(v) if {
 	v != null
 	v != ""
 	v != {}
 	v != []
+	not unknown(v)
 }
 
 # positive holds for a number greater than zero (a string never counts).
@@ -27,6 +54,11 @@ positive(n) if {
 	is_number(n)
 	n > 0
 }
+
+# may_be_positive holds for a positive number or a value not yet known.
+may_be_positive(n) if positive(n)
+
+may_be_positive(n) if unknown(n)
 
 # as_list turns a value that may be a single item or a list (IAM Action, Resource,
 # Statement) into a list.
@@ -41,3 +73,8 @@ shown(obj, path) := sprintf("%v", [object.get(obj, path, "unset")])
 tag_value(r, key) := r.tags[key]
 
 tag_value(r, key) := r.tagsAll[key] if not r.tags[key]
+
+# tag_unknown holds when tag key of r is not known yet, in tags or in tagsAll.
+tag_unknown(r, key) if unknown_at(r, ["tags", key])
+
+tag_unknown(r, key) if unknown_at(r, ["tagsAll", key])

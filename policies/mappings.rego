@@ -13,15 +13,22 @@ has_on_failure_destination(m) if filled(m.destinationConfig.onFailure.destinatio
 # reads_queue holds for a mapping whose source is an SQS queue's ARN.
 reads_queue(m) if {
 	not reads_stream(m)
+	not unknown_at(m, ["startingPosition"])
 	is_string(m.eventSourceArn)
 	split(m.eventSourceArn, ":")[2] == "sqs"
 }
 
-# queues_with_dlq are the names of the stack's queues that redrive to a dead-letter queue.
-queues_with_dlq contains q.name if {
+# source_may_have_dlq holds when a queue of the stack named name has a redrive policy, or may
+# have one: its policy or its name is not yet known.
+source_may_have_dlq(name) if {
 	some q in resources_of_type(queue_type)
-	has_redrive_policy(q)
+	may_equal(at(q, ["name"]), name)
+	redrive_may_be_set(q)
 }
+
+redrive_may_be_set(q) if has_redrive_policy(q)
+
+redrive_may_be_set(q) if unknown_at(q, ["redrivePolicy"])
 
 # METADATA
 # title: Stream event source mapping has an on-failure destination
@@ -36,6 +43,7 @@ deny_stream_mapping_no_on_failure_destination contains msg if {
 	is_event_source_mapping
 	reads_stream(input)
 	not has_on_failure_destination(input)
+	not unknown_at(input, ["destinationConfig", "onFailure", "destinationArn"])
 	msg := sprintf(
 		"event source mapping %q reads a stream and must have an on-failure destination: set destinationConfig.onFailure.destinationArn to an SQS queue or SNS topic",
 		[input.__name],
@@ -57,7 +65,7 @@ deny_stream_mapping_no_on_failure_destination contains msg if {
 stack_deny_queue_mapping_without_dlq contains msg if {
 	some m in resources_of_type(event_source_mapping_type)
 	reads_queue(m)
-	not arn_resource(m.eventSourceArn) in queues_with_dlq
+	not source_may_have_dlq(arn_resource(m.eventSourceArn))
 	msg := sprintf(
 		"event source mapping %q reads queue %s, which has no dead-letter queue in the stack: give that queue a redrivePolicy with a deadLetterTargetArn and maxReceiveCount",
 		[m.__name, arn_resource(m.eventSourceArn)],

@@ -30,7 +30,7 @@ var pipelineCases = []ruleCase{
 		resources: []policies.Resource{queue("target-dlq"), resource("aws:cloudwatch/eventTarget:EventTarget", "t",
 			map[string]any{"arn": queueArnPrefix + "q", "deadLetterConfig": map[string]any{"arn": queueArnPrefix + "target-dlq"}})}},
 	{name: "redrive policy unknown at preview", rule: "stack_deny_sqs_queue_no_dlq",
-		resources: []policies.Resource{queue("q", set("redrivePolicy", map[string]any{"Element": map[string]any{}}))}},
+		resources: []policies.Resource{queue("q", set("redrivePolicy", unknown))}},
 	{name: "queue without dead-letter queue", rule: "stack_deny_sqs_queue_no_dlq",
 		resources: []policies.Resource{queue("q")},
 		want:      `SQS queue "q" (name q) has no dead-letter queue: set redrivePolicy with a deadLetterTargetArn and maxReceiveCount`},

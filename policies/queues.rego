@@ -16,8 +16,11 @@ arn_resource(arn) := parts[count(parts) - 1] if {
 	parts := split(arn, ":")
 }
 
-# redrive_target is the dead-letter queue ARN a queue's redrivePolicy (JSON text) names.
+# redrive_target is the dead-letter queue ARN a queue's redrivePolicy (JSON text) names, or the
+# unknown placeholder while the policy is not known.
 redrive_target(q) := json.unmarshal(q.redrivePolicy).deadLetterTargetArn if is_string(q.redrivePolicy)
+
+redrive_target(q) := q.redrivePolicy if unknown(q.redrivePolicy)
 
 has_redrive_policy(q) if filled(q.redrivePolicy)
 
@@ -25,22 +28,48 @@ is_encrypted(q) if q.sqsManagedSseEnabled == true
 
 is_encrypted(q) if filled(q.kmsMasterKeyId)
 
-# dead_letter_queue_names are the names of the queues something uses as its dead-letter or
-# on-failure destination: another queue's redrive policy, a stream mapping's on-failure
-# destination, an EventBridge target's dead-letter config.
-dead_letter_queue_names contains arn_resource(redrive_target(q)) if {
+encryption_unknown(q) if unknown_at(q, ["sqsManagedSseEnabled"])
+
+encryption_unknown(q) if unknown_at(q, ["kmsMasterKeyId"])
+
+# dead_letter_references are the ARNs something names as its dead-letter or on-failure
+# destination: another queue's redrive policy, a stream mapping's on-failure destination, an
+# EventBridge target's dead-letter config. Each is [the ARN or the unknown placeholder, the URNs
+# the engine says the property holding it was computed from, or null when it sent none].
+dead_letter_references contains [redrive_target(q), computed_from(q, "redrivePolicy")] if {
 	some q in resources_of_type(queue_type)
 }
 
-dead_letter_queue_names contains arn_resource(m.destinationConfig.onFailure.destinationArn) if {
+dead_letter_references contains [at(m, ["destinationConfig", "onFailure", "destinationArn"]), computed_from(m, "destinationConfig")] if {
 	some m in resources_of_type(event_source_mapping_type)
 }
 
-dead_letter_queue_names contains arn_resource(t.deadLetterConfig.arn) if {
+dead_letter_references contains [at(t, ["deadLetterConfig", "arn"]), computed_from(t, "deadLetterConfig")] if {
 	some t in resources_of_type(event_target_type)
 }
 
+# computed_from lists the URNs of the resources top-level property of r was computed from.
+computed_from(r, property) := object.get(r, ["propertyDependencies", property], null)
+
+dead_letter_queue_names contains arn_resource(arn) if {
+	some [arn, _] in dead_letter_references
+}
+
+# may_be_named_by_unknown_reference holds when a reference not yet known may name queue q: it
+# was computed from q, or the engine sent no dependencies for it, so it may name any queue.
+may_be_named_by_unknown_reference(q) if {
+	some [arn, urns] in dead_letter_references
+	unknown(arn)
+	may_come_from(urns, q.__urn)
+}
+
+may_come_from(urns, _) if urns == null
+
+may_come_from(urns, urn) if urn in urns
+
 is_dead_letter_queue(q) if q.name in dead_letter_queue_names
+
+is_dead_letter_queue(q) if may_be_named_by_unknown_reference(q)
 
 # METADATA
 # title: SQS queue is encrypted at rest
@@ -54,6 +83,7 @@ is_dead_letter_queue(q) if q.name in dead_letter_queue_names
 deny_sqs_queue_not_encrypted contains msg if {
 	is_queue
 	not is_encrypted(input)
+	not encryption_unknown(input)
 	msg := sprintf(
 		"SQS queue %q must be encrypted at rest: set sqsManagedSseEnabled to true or kmsMasterKeyId to a KMS key",
 		[input.__name],
@@ -77,6 +107,8 @@ deny_sqs_queue_not_encrypted contains msg if {
 stack_deny_sqs_queue_no_dlq contains msg if {
 	some q in resources_of_type(queue_type)
 	not has_redrive_policy(q)
+	not unknown_at(q, ["redrivePolicy"])
+	not unknown_at(q, ["name"])
 	not is_dead_letter_queue(q)
 	msg := sprintf(
 		"SQS queue %q (name %s) has no dead-letter queue: set redrivePolicy with a deadLetterTargetArn and maxReceiveCount, unless the queue is itself a dead-letter or on-failure destination",

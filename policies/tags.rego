@@ -43,6 +43,7 @@ deny_missing_required_tag contains msg if {
 	input.__type in taggable_types
 	some key in required_tags
 	not has_tag(input, key)
+	not tag_unknown(input, key)
 	msg := sprintf(
 		"%s %q is missing the required tag %q: add a non-empty tags.%s",
 		[input.__type, input.__name, key, key],

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"shopstack/tests/worktree"
+	"shopstack/engine/worktree"
 )
 
 // StackCostDiff is how one stack's monthly cost changed between a base and the working tree.

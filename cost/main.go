@@ -9,8 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 
-	"shopstack/stacks"
-	"shopstack/tests/harness"
+	"shopstack/engine"
 )
 
 // Main is cmd/cost. It estimates -stack (or every environment under -root) and writes text or, with
@@ -124,18 +123,27 @@ func EstimateStacks(o Options, names []string) ([]*Estimate, error) {
 }
 
 func estimateStack(o Options, name string, book *Book, capacity *Capacity) (*Estimate, error) {
-	config, err := harness.LoadConfig(o.Root, name)
+	_, stackConfig, err := engine.LoadConfig(o.Root, name)
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: %w", name, err)
+	}
+	config, err := engine.ProgramConfig(stackConfig)
 	if err != nil {
 		return nil, fmt.Errorf("stack %s: %w", name, err)
 	}
 	in := Inputs{Book: book}
 	if !o.FixedOnly {
 		if _, ok := config[ProfileKey]; !ok && o.ProfileRoot != "" {
-			other, err := harness.LoadConfig(o.ProfileRoot, name)
+			_, otherConfig, err := engine.LoadConfig(o.ProfileRoot, name)
+			if err == nil {
+				var other map[string]string
+				if other, err = engine.ProgramConfig(otherConfig); err == nil {
+					config[ProfileKey] = other[ProfileKey]
+				}
+			}
 			if err != nil {
 				return nil, fmt.Errorf("stack %s: profile from %s: %w", name, o.ProfileRoot, err)
 			}
-			config[ProfileKey] = other[ProfileKey]
 		}
 		p, err := ProfileFromConfig(config)
 		if err != nil {
@@ -143,16 +151,17 @@ func estimateStack(o Options, name string, book *Book, capacity *Capacity) (*Est
 		}
 		in.Profile, in.Capacity = &p, capacity
 	}
-	g, err := harness.Run("shopstack", name, config, stacks.Run)
+	// The cost is of what the stack declares: the engine's preview, without the policy pack.
+	res, err := engine.Preview(context.Background(), engine.Options{Root: o.Root, Stack: name, Config: stackConfig, NoPolicies: true})
 	if err != nil {
-		return nil, fmt.Errorf("stack %s: %w", name, err)
+		return nil, err
 	}
-	return New(g, in)
+	return New(res.Graph, in)
 }
 
 // selectStacks is the one stack asked for, checked to exist, or every environment.
 func selectStacks(root, stack string) ([]string, error) {
-	names, err := harness.Stacks(root)
+	names, err := engine.Stacks(root)
 	if err != nil {
 		return nil, err
 	}

@@ -13,10 +13,10 @@ import (
 	"slices"
 	"strings"
 
+	"shopstack/engine"
 	"shopstack/functions/routes"
 	"shopstack/functions/schema"
 	"shopstack/functions/services"
-	"shopstack/tests/harness"
 )
 
 // Kind says whether a line is paid whatever the traffic (fixed) or grows with it (usage).
@@ -68,7 +68,7 @@ type Inputs struct {
 
 // New prices every resource of g. A resource type that is neither priced nor listed free is
 // an error naming it, so nothing new is silently left out.
-func New(g *harness.Graph, in Inputs) (*Estimate, error) {
+func New(g *engine.Graph, in Inputs) (*Estimate, error) {
 	if err := Unpriced(g); err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func New(g *harness.Graph, in Inputs) (*Estimate, error) {
 }
 
 // Unpriced reports every resource type of g that has no pricer and is not listed free.
-func Unpriced(g *harness.Graph) error {
+func Unpriced(g *engine.Graph) error {
 	missing := map[string]string{}
 	for _, r := range g.Resources {
 		if _, free := FreeReason(r.Type); free {
@@ -141,7 +141,7 @@ func Unpriced(g *harness.Graph) error {
 
 // model is the working state of one estimate.
 type model struct {
-	g       *harness.Graph
+	g       *engine.Graph
 	in      Inputs
 	regions []string
 	writer  string
@@ -158,7 +158,7 @@ type model struct {
 }
 
 // graphRegions are the regions resources were declared in, sorted.
-func graphRegions(g *harness.Graph) []string {
+func graphRegions(g *engine.Graph) []string {
 	var out []string
 	for _, r := range g.Resources {
 		if r.Region != "" && !slices.Contains(out, r.Region) {
@@ -182,7 +182,7 @@ func (m *model) writerRegion() string {
 }
 
 // add prices quantity of a dimension for resource r, charged in region.
-func (m *model) add(r harness.Resource, region, service, dimension string, kind Kind, quantity float64) error {
+func (m *model) add(r engine.Resource, region, service, dimension string, kind Kind, quantity float64) error {
 	if quantity == 0 {
 		return nil
 	}

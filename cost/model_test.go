@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"shopstack/engine"
 	"shopstack/functions/routes"
 	"shopstack/functions/schema"
-	"shopstack/tests/harness"
 )
 
 func testBook(t *testing.T) *Book {
@@ -63,10 +63,10 @@ func testCapacity() *Capacity {
 
 // testGraph is one region's worth of shopstack, with each table replicated to replicaRegions,
 // which also get their own key, alarm and dashboard (their fixed costs) but no API.
-func testGraph(replicaRegions ...string) *harness.Graph {
-	g := &harness.Graph{Stack: "test"}
+func testGraph(replicaRegions ...string) *engine.Graph {
+	g := &engine.Graph{Stack: "test"}
 	res := func(typ, name, region string, inputs map[string]any) {
-		g.Resources = append(g.Resources, harness.Resource{
+		g.Resources = append(g.Resources, engine.Resource{
 			Type: typ, Name: name, URN: "urn:pulumi:test::shopstack::" + typ + "::" + name, Region: region, Custom: true, Inputs: inputs,
 		})
 	}
@@ -103,7 +103,7 @@ func testGraph(replicaRegions ...string) *harness.Graph {
 	return g
 }
 
-func estimate(t *testing.T, g *harness.Graph, p Profile) *Estimate {
+func estimate(t *testing.T, g *engine.Graph, p Profile) *Estimate {
 	t.Helper()
 	e, err := New(g, Inputs{Book: testBook(t), Profile: &p, Capacity: testCapacity()})
 	require.NoError(t, err)
@@ -181,7 +181,7 @@ func TestAddingARegion(t *testing.T) {
 
 func TestUnpricedTypeFails(t *testing.T) {
 	g := testGraph()
-	g.Resources = append(g.Resources, harness.Resource{Type: "aws:rds/instance:Instance", Name: "db", URN: "urn:db", Region: "us-east-1", Custom: true})
+	g.Resources = append(g.Resources, engine.Resource{Type: "aws:rds/instance:Instance", Name: "db", URN: "urn:db", Region: "us-east-1", Custom: true})
 	_, err := New(g, Inputs{Book: testBook(t)})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "aws:rds/instance:Instance")

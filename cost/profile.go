@@ -103,7 +103,7 @@ func scaleMap(m map[string]float64, k float64) map[string]float64 {
 }
 
 // ProfileFromConfig reads the traffic profile from a stack's config map ("shopstack:key" → value,
-// as harness.LoadConfig returns it) and validates it.
+// as engine.ProgramConfig returns it) and validates it.
 func ProfileFromConfig(config map[string]string) (Profile, error) {
 	raw, ok := config[ProfileKey]
 	if !ok {

@@ -1,26 +1,27 @@
 package cost
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"shopstack/stacks"
-	"shopstack/tests/harness"
+	"shopstack/engine"
 )
 
-// TestEveryTypePricedOrFree runs every environment's real program under mocks: each resource type
+// TestEveryTypePricedOrFree previews every environment's real program on the offline engine: each resource type
 // it declares must have a pricer or a reason to be free, and the whole graph must price with the
 // committed book (fixed costs; usage too when the benchmark's capacity file exists).
 func TestEveryTypePricedOrFree(t *testing.T) {
-	names, err := harness.Stacks("..")
+	names, err := engine.Stacks("..")
 	require.NoError(t, err)
 	require.NotEmpty(t, names)
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
-			g, err := harness.RunStack("..", name, stacks.Run)
+			res, err := engine.Preview(context.Background(), engine.Options{Root: "..", Stack: name, NoPolicies: true})
 			require.NoError(t, err)
+			g := res.Graph
 			assert.NoError(t, Unpriced(g))
 			e, err := New(g, Inputs{Book: testBook(t)})
 			require.NoError(t, err)
@@ -31,7 +32,7 @@ func TestEveryTypePricedOrFree(t *testing.T) {
 
 // TestEveryStackEstimates prices every environment as `make cost` does.
 func TestEveryStackEstimates(t *testing.T) {
-	names, err := harness.Stacks("..")
+	names, err := engine.Stacks("..")
 	require.NoError(t, err)
 	if _, err := LoadCapacity("../" + DefaultCapacityPath); err != nil {
 		t.Skip(err)

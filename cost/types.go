@@ -5,7 +5,7 @@ import (
 	"math"
 	"strings"
 
-	"shopstack/tests/harness"
+	"shopstack/engine"
 )
 
 // Type tokens the pricers read.
@@ -20,7 +20,7 @@ const (
 const gib = 1 << 30
 
 // pricer adds the lines of one resource.
-type pricer func(m *model, r harness.Resource) error
+type pricer func(m *model, r engine.Resource) error
 
 // pricers price every type that costs money. A type absent here must be in free.
 var pricers = map[string]pricer{
@@ -92,7 +92,7 @@ func FreeReason(typ string) (string, bool) {
 }
 
 func fixed(service, dimension string, quantity float64) pricer {
-	return func(m *model, r harness.Resource) error {
+	return func(m *model, r engine.Resource) error {
 		return m.add(r, r.Region, service, dimension, Fixed, quantity)
 	}
 }
@@ -100,7 +100,7 @@ func fixed(service, dimension string, quantity float64) pricer {
 // priceFunction: requests and GB-seconds from the routes the function serves, and the X-Ray traces
 // of the requests sampled when tracing is active. A function no route reaches (the counter) has no
 // modelled traffic.
-func priceFunction(m *model, r harness.Resource) error {
+func priceFunction(m *model, r engine.Resource) error {
 	if m.in.Profile == nil {
 		return nil
 	}
@@ -128,7 +128,7 @@ func priceFunction(m *model, r harness.Resource) error {
 }
 
 // serviceOf is the shopstack service a function runs: its service tag, else its name's last part.
-func serviceOf(r harness.Resource) string {
+func serviceOf(r engine.Resource) string {
 	if tags, _ := r.Inputs["tags"].(map[string]any); tags != nil {
 		if s, ok := tags["service"].(string); ok {
 			return s
@@ -138,7 +138,7 @@ func serviceOf(r harness.Resource) string {
 	return name[strings.LastIndex(name, "-")+1:]
 }
 
-func nameOf(r harness.Resource) string {
+func nameOf(r engine.Resource) string {
 	if n, ok := r.Inputs["name"].(string); ok && n != "" {
 		return n
 	}
@@ -152,7 +152,7 @@ func number(v any, otherwise float64) float64 {
 	return otherwise
 }
 
-func priceRestAPI(m *model, r harness.Resource) error {
+func priceRestAPI(m *model, r engine.Resource) error {
 	if m.in.Profile == nil {
 		return nil
 	}
@@ -162,7 +162,7 @@ func priceRestAPI(m *model, r harness.Resource) error {
 // priceTable: each copy (the table in its region and every replica) serves the reads made in its
 // region, the writes landing there, the replicated writes of every other copy's writes, and stores
 // the whole table (and its PITR backup when enabled).
-func priceTable(m *model, r harness.Resource) error {
+func priceTable(m *model, r engine.Resource) error {
 	copies := map[string]bool{r.Region: truthy(r.Inputs["pointInTimeRecovery"], "enabled")}
 	order := []string{r.Region}
 	replicas, _ := r.Inputs["replicas"].([]any)
@@ -236,7 +236,7 @@ func truthy(v any, key string) bool {
 	return false
 }
 
-func priceKey(m *model, r harness.Resource) error {
+func priceKey(m *model, r engine.Resource) error {
 	if err := m.add(r, r.Region, "KMS", "customer-managed-key", Fixed, 1); err != nil {
 		return err
 	}
@@ -247,7 +247,7 @@ func priceKey(m *model, r harness.Resource) error {
 }
 
 // priceAlarm charges each metric an alarm evaluates: one, or each metric of a metric-math alarm.
-func priceAlarm(m *model, r harness.Resource) error {
+func priceAlarm(m *model, r engine.Resource) error {
 	metrics := 1.0
 	period := number(r.Inputs["period"], 60)
 	if qs, ok := r.Inputs["metricQueries"].([]any); ok && len(qs) > 0 {
@@ -270,7 +270,7 @@ func priceAlarm(m *model, r harness.Resource) error {
 // priceLogGroup: a function's log group ingests log_bytes_per_request per invocation, an API access
 // log group access_log_bytes_per_request per request; stored data is what the retention keeps
 // (uncompressed, so an upper bound).
-func priceLogGroup(m *model, r harness.Resource) error {
+func priceLogGroup(m *model, r engine.Resource) error {
 	if m.in.Profile == nil {
 		return nil
 	}
@@ -303,7 +303,7 @@ func priceLogGroup(m *model, r harness.Resource) error {
 	return m.add(r, r.Region, "CloudWatch", "logs-stored", Usage, ingested*days/30)
 }
 
-func priceSubscription(m *model, r harness.Resource) error {
+func priceSubscription(m *model, r engine.Resource) error {
 	if m.in.Profile == nil {
 		return nil
 	}
@@ -314,7 +314,7 @@ func priceSubscription(m *model, r harness.Resource) error {
 	return nil // deliveries to Lambda and SQS are free
 }
 
-func priceUserPool(m *model, r harness.Resource) error {
+func priceUserPool(m *model, r engine.Resource) error {
 	if m.in.Profile == nil {
 		return nil
 	}
@@ -323,7 +323,7 @@ func priceUserPool(m *model, r harness.Resource) error {
 
 // priceWebACL: the ACL, each rule, and every request it inspects: a regional ACL sees its region's
 // API requests, a CloudFront one every request.
-func priceWebACL(m *model, r harness.Resource) error {
+func priceWebACL(m *model, r engine.Resource) error {
 	if err := m.add(r, r.Region, "WAF", "web-acl", Fixed, 1); err != nil {
 		return err
 	}
@@ -345,7 +345,7 @@ func priceWebACL(m *model, r harness.Resource) error {
 }
 
 // priceHealthCheck: the check and each optional feature it uses.
-func priceHealthCheck(m *model, r harness.Resource) error {
+func priceHealthCheck(m *model, r engine.Resource) error {
 	if err := m.add(r, r.Region, "Route 53", "health-check", Fixed, 1); err != nil {
 		return err
 	}
@@ -368,7 +368,7 @@ func priceHealthCheck(m *model, r harness.Resource) error {
 
 // priceRecord: latency-routed records share the profile's latency-based queries; queries to alias
 // records that point at AWS resources (API Gateway, CloudFront, load balancers) are free.
-func priceRecord(m *model, r harness.Resource) error {
+func priceRecord(m *model, r engine.Resource) error {
 	if m.in.Profile == nil || r.Inputs[latencyRecordKey] == nil {
 		return nil
 	}
@@ -390,7 +390,7 @@ func priceRecord(m *model, r harness.Resource) error {
 // priceQueue: each order event sent, received and deleted once (three requests) on every queue of
 // the writer region, where orders are written; a dead-letter queue (one another queue's redrive
 // policy names) normally receives nothing.
-func priceQueue(m *model, r harness.Resource) error {
+func priceQueue(m *model, r engine.Resource) error {
 	if m.in.Profile == nil || r.Region != m.writer || isDeadLetter(m, r) {
 		return nil
 	}
@@ -402,7 +402,7 @@ func priceQueue(m *model, r harness.Resource) error {
 	return m.add(r, r.Region, "SQS", dimension, Usage, 3*p.MonthlyOrders*p.EventsPerOrder)
 }
 
-func isDeadLetter(m *model, q harness.Resource) bool {
+func isDeadLetter(m *model, q engine.Resource) bool {
 	name := nameOf(q)
 	for _, o := range m.g.Resources {
 		if o.URN == q.URN || (o.Type != q.Type && o.Type != "aws:sqs/redrivePolicy:RedrivePolicy") {
@@ -416,7 +416,7 @@ func isDeadLetter(m *model, q harness.Resource) bool {
 }
 
 // priceEventBus: a custom bus of the writer region receives the order events.
-func priceEventBus(m *model, r harness.Resource) error {
+func priceEventBus(m *model, r engine.Resource) error {
 	if m.in.Profile == nil || r.Region != m.writer {
 		return nil
 	}
@@ -425,7 +425,7 @@ func priceEventBus(m *model, r harness.Resource) error {
 
 // priceArchive: the archive of the writer region processes every order event and keeps it for its
 // retention (a year when it keeps events forever).
-func priceArchive(m *model, r harness.Resource) error {
+func priceArchive(m *model, r engine.Resource) error {
 	if m.in.Profile == nil || r.Region != m.writer {
 		return nil
 	}
@@ -447,7 +447,7 @@ const secondsPerMonth = 730 * 3600
 
 // priceScalingTarget: a Lambda provisioned-concurrency target keeps at least its minimum capacity
 // warm all month (memory × seconds); other scaling targets cost nothing by themselves.
-func priceScalingTarget(m *model, r harness.Resource) error {
+func priceScalingTarget(m *model, r engine.Resource) error {
 	if r.Inputs["scalableDimension"] != "lambda:function:ProvisionedConcurrency" {
 		return nil
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
 	apigw "github.com/pulumi/pulumi-aws-apigateway/sdk/v2/go/apigateway"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigateway"
@@ -88,7 +90,7 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 		GatewayResponses: gatewayResponses(args.AllowedOrigins),
 		Tags:             tags,
 	}, pulumi.Parent(a), pulumi.DependsOn([]pulumi.Resource{account}),
-		pulumi.Transforms([]pulumi.ResourceTransform{ChildTransform(accessLogs.Arn, tags)}))
+		pulumi.Transforms([]pulumi.ResourceTransform{ChildTransform(ctx, accessLogs.Arn, tags, aliasRedirects(args))}))
 	if err != nil {
 		return nil, fmt.Errorf("api %s: rest api: %w", name, err)
 	}
@@ -144,17 +146,11 @@ func routeArgs(args *APIArgs) ([]apigw.RouteArgs, error) {
 		if !ok {
 			return nil, fmt.Errorf("route %s %s: no function %q", r.Method, r.Path, r.Function)
 		}
-		route := apigw.RouteArgs{Path: r.Path, Method: methodOf(r.Method)}
-		if alias, ok := args.Aliases[r.Function]; ok {
-			// RestAPI's eventHandler takes a function, not an alias: the alias is a proxy target.
-			route.Target = apigw.TargetArgs{
-				Type:       apigw.IntegrationType_Aws_proxy,
-				Uri:        alias.InvokeArn,
-				HttpMethod: pulumi.String("POST"),
-			}
-		} else {
-			route.EventHandler = fn.Lambda
-		}
+		// Every route is an eventHandler route, even one served through an alias: RestAPI turns a
+		// target route into ANY on /path/ and /path/{proxy+} (pulumi-aws-apigateway api.ts), which
+		// breaks the route's method and clashes with sibling variable paths. ChildTransform points
+		// an alias's routes at the alias instead.
+		route := apigw.RouteArgs{Path: r.Path, Method: methodOf(r.Method), EventHandler: fn.Lambda}
 		if r.Access != routes.Public {
 			route.Authorizers = []apigw.AuthorizerArgs{{
 				AuthorizerName: pulumi.StringRef(cognitoAuthorizer),
@@ -230,7 +226,7 @@ func gatewayResponses(origins []string) map[string]apigw.SwaggerGatewayResponseI
 // 172). The engine runs it when each child registers; under unit-test mocks children never
 // register, so the stack tests check that the RestAPI carries it and the transform is tested on
 // its own.
-func ChildTransform(accessLogArn pulumi.StringInput, tags pulumi.StringMap) pulumi.ResourceTransform {
+func ChildTransform(ctx *pulumi.Context, accessLogArn pulumi.StringInput, tags pulumi.StringMap, redirects []Redirect) pulumi.ResourceTransform {
 	return func(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
 		props := pulumi.Map{}
 		for k, v := range args.Props {
@@ -241,12 +237,33 @@ func ChildTransform(accessLogArn pulumi.StringInput, tags pulumi.StringMap) pulu
 			props["endpointConfiguration"] = pulumi.Map{"types": pulumi.String("REGIONAL")}
 			props["tags"] = tags
 			if body, ok := props["body"]; ok && body != nil {
-				props["body"] = pulumi.ToOutput(body).ApplyT(func(v any) (string, error) {
-					definition, _ := v.(string)
+				inputs := []any{pulumi.ToOutput(body)}
+				for _, r := range redirects {
+					inputs = append(inputs, r.FunctionArn, r.InvokeArn)
+				}
+				props["body"] = pulumi.All(inputs...).ApplyT(func(vs []any) (string, error) {
+					definition, _ := vs[0].(string)
+					targets := map[string]string{}
+					for i := 1; i+1 < len(vs); i += 2 {
+						targets[vs[i].(string)] = vs[i+1].(string)
+					}
+					definition, err := RedirectIntegrations(definition, targets)
+					if err != nil {
+						return "", err
+					}
 					return InjectRequestModels(definition)
 				}).(pulumi.StringOutput)
 			}
 		case "aws:apigateway/stage:Stage":
+			// The Go SDK hands a transform each resource reference as a bare dependency (a URN
+			// with no id: sdk/go/pulumi/rpc.go unmarshalPropertyMap) and sends it back as a
+			// component reference, so the Stage would reach the provider with no REST API or
+			// deployment id. Give them back their ids, read from the engine.
+			for _, key := range []string{"restApi", "deployment"} {
+				if v, ok := props[key]; ok && v != nil {
+					props[key] = referencedID(ctx, v)
+				}
+			}
 			props["accessLogSettings"] = pulumi.Map{
 				"destinationArn": accessLogArn,
 				"format":         pulumi.String(accessLogFormat),
@@ -258,6 +275,46 @@ func ChildTransform(accessLogArn pulumi.StringInput, tags pulumi.StringMap) pulu
 		}
 		return &pulumi.ResourceTransformResult{Props: props, Opts: args.Opts}
 	}
+}
+
+// referencedID is the id of the resource a reference input names, as the engine's builtin
+// getResource reports it (the lookup the Node SDK uses to rehydrate references); unknown while
+// the engine does not know it (a preview of a new resource).
+func referencedID(ctx *pulumi.Context, v pulumi.Input) pulumi.StringOutput {
+	return pulumi.ToOutput(v).ApplyT(func(r any) (pulumi.StringOutput, error) {
+		res, ok := r.(pulumi.Resource)
+		if !ok {
+			id, _ := r.(string)
+			return pulumi.String(id).ToStringOutput(), nil
+		}
+		return res.URN().ApplyT(func(urn pulumi.URN) (pulumi.StringOutput, error) {
+			var found struct {
+				ID string `pulumi:"id"`
+			}
+			if err := ctx.Invoke("pulumi:pulumi:getResource", map[string]any{"urn": string(urn)}, &found); err != nil {
+				return pulumi.StringOutput{}, fmt.Errorf("resolve %s: %w", urn, err)
+			}
+			if found.ID == "" {
+				return pulumi.UnsafeUnknownOutput(nil).ApplyT(func(any) string { return "" }).(pulumi.StringOutput), nil
+			}
+			return pulumi.String(found.ID).ToStringOutput(), nil
+		}).(pulumi.StringOutput), nil
+	}).(pulumi.StringOutput)
+}
+
+// Redirect points the integrations of a function's routes at another invoke ARN (an alias's).
+type Redirect struct {
+	FunctionArn pulumi.StringInput // the function the RestAPI integrates
+	InvokeArn   pulumi.StringInput // what API Gateway invokes instead
+}
+
+// aliasRedirects sends each aliased function's routes to its alias.
+func aliasRedirects(args *APIArgs) []Redirect {
+	var out []Redirect
+	for _, function := range slices.Sorted(maps.Keys(args.Aliases)) {
+		out = append(out, Redirect{FunctionArn: args.Functions[function].Lambda.Arn, InvokeArn: args.Aliases[function].InvokeArn})
+	}
+	return out
 }
 
 // newAPIGatewayAccount gives API Gateway, in this region, the role it writes access and execution

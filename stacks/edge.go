@@ -51,8 +51,10 @@ func readEdgeSettings(r *reader) EdgeSettings {
 		WAFBlockedAlarm:     r.int("alarmWafBlockedRequests"),
 		ReservedConcurrency: r.intMap("reservedConcurrency"),
 	}
+	// Pulumi.yaml defaults domain to {}: the CLI requires a value for every typed key without a
+	// default, and {} (no name, no zone) reads as "no front door".
 	var d Domain
-	if r.optionalObject("domain", &d) {
+	if r.optionalObject("domain", &d) && d != (Domain{}) {
 		e.Domain = &d
 	}
 	r.optionalObject("checkoutProvisionedConcurrency", &e.Provisioned)

@@ -65,3 +65,43 @@ func child(m map[string]any, key string) map[string]any {
 	}
 	return c
 }
+
+// RedirectIntegrations points every Lambda proxy integration of the definition whose URI invokes
+// a function of targets (function ARN → invoke ARN) at that invoke ARN instead: an alias serves
+// the function's routes. The definition keeps each route's own path and method, as RestAPI
+// generated them for the function.
+func RedirectIntegrations(definition string, targets map[string]string) (string, error) {
+	if len(targets) == 0 {
+		return definition, nil
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(definition), &doc); err != nil {
+		return "", fmt.Errorf("integrations: the REST API definition is not JSON: %w", err)
+	}
+	redirected := map[string]bool{}
+	paths, _ := doc["paths"].(map[string]any)
+	for _, item := range paths {
+		ops, _ := item.(map[string]any)
+		for _, op := range ops {
+			operation, _ := op.(map[string]any)
+			integration, _ := operation["x-amazon-apigateway-integration"].(map[string]any)
+			uri, _ := integration["uri"].(string)
+			for fn, invoke := range targets {
+				if strings.HasSuffix(uri, "/functions/"+fn+"/invocations") {
+					integration["uri"] = invoke
+					redirected[fn] = true
+				}
+			}
+		}
+	}
+	for fn := range targets {
+		if !redirected[fn] {
+			return "", fmt.Errorf("integrations: no route of the REST API definition invokes %s", fn)
+		}
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		return "", fmt.Errorf("integrations: %w", err)
+	}
+	return string(out), nil
+}

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"shopstack/tests/harness"
+	"shopstack/engine"
 )
 
 const (
@@ -19,7 +19,7 @@ const (
 // queried metric counts.
 type watched struct{ namespace, metric string }
 
-func alarmMetrics(a harness.Resource) map[watched][]map[string]any {
+func alarmMetrics(a engine.Resource) map[watched][]map[string]any {
 	out := map[watched][]map[string]any{}
 	if ns, ok := a.Inputs["namespace"].(string); ok {
 		dims, _ := a.Inputs["dimensions"].(map[string]any)
@@ -80,10 +80,12 @@ func TestAlarmCoverage(t *testing.T) {
 					"%s has a %s alarm in %s", fn.Name, metric, fn.Region)
 			}
 		}
-		for _, api := range g.OfType(restAPIType) {
+		stages := g.OfType("aws:apigateway/stage:Stage")
+		assert.Len(t, stages, len(g.OfType(restAPIType)), "each RestAPI has its stage")
+		for _, stage := range stages {
 			for _, metric := range []string{"5XXError", "Latency"} {
-				assert.True(t, has(api.Region, watched{"AWS/ApiGateway", metric}, map[string]any{"Stage": api.Inputs["stageName"]}),
-					"stage of %s has a %s alarm", api.Name, metric)
+				assert.True(t, has(stage.Region, watched{"AWS/ApiGateway", metric}, map[string]any{"Stage": stage.Inputs["stageName"]}),
+					"stage %s has a %s alarm", stage.Name, metric)
 			}
 		}
 		for _, table := range g.OfType(tableType) {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"shopstack/engine"
 	"shopstack/functions/routes"
 	"shopstack/stacks"
 )
@@ -29,59 +30,50 @@ func TestAPIRoutesFollowTheRouteTable(t *testing.T) {
 			t.Run(region, func(t *testing.T) {
 				api, err := s.graph.Named(restAPIType, region+"-api")
 				require.NoError(t, err)
-				assert.Equal(t, region, api.Region, "the API's children use the region's provider")
-				assert.Equal(t, stacks.StageName, api.Inputs["stageName"])
-				assert.Equal(t, 1, api.Transforms, "the child transform (REGIONAL endpoint, stage access logs, tracing, tags) is attached")
+				// The engine ran the child transform on the component's real children.
+				restAPI, stage := apiChildren(t, s.graph, api)
+				assert.Equal(t, region, restAPI.Region, "the API's children use the region's provider")
+				assert.Equal(t, stacks.StageName, stage.Inputs["stageName"])
+				assert.Equal(t, map[string]any{"types": "REGIONAL"}, restAPI.Inputs["endpointConfiguration"])
+				assert.Equal(t, true, stage.Inputs["xrayTracingEnabled"])
+				assert.NotNil(t, stage.Inputs["accessLogSettings"])
 
-				type key struct{ method, path string }
-				got := map[key]map[string]any{}
-				for _, raw := range asList(api.Inputs["routes"]) {
-					r := raw.(map[string]any)
-					k := key{r["method"].(string), r["path"].(string)}
-					require.NotContains(t, got, k, "route %v declared once", k)
-					got[k] = r
-				}
+				def := definitionOf(t, restAPI)
 				paths := map[string]bool{}
 				for _, want := range routes.All() {
-					r, ok := got[key{want.Method, want.Path}]
+					op, ok := def.Paths[want.Path][strings.ToLower(want.Method)]
 					require.True(t, ok, "route %s %s", want.Method, want.Path)
 					fn, err := s.graph.Named(lambdaType, region+"-"+want.Function)
 					require.NoError(t, err)
+					// Each route invokes its function — or, with provisioned concurrency, checkout's
+					// live alias.
 					if alias, err := s.graph.Named("aws:lambda/alias:Alias", region+"-checkout-live"); err == nil && want.Function == "checkout" {
-						// With provisioned concurrency the API invokes checkout's live alias.
-						assert.Nil(t, r["eventHandler"])
-						assert.Equal(t, map[string]any{"type": "aws_proxy", "uri": alias.State["invokeArn"], "httpMethod": "POST"}, r["target"])
+						assert.Equal(t, alias.State["invokeArn"], op.Integration.URI, "%s %s runs on the provisioned alias", want.Method, want.Path)
 					} else {
-						assert.Equal(t, fn.URN, r["eventHandler"], "%s %s is served by %s", want.Method, want.Path, want.Function)
+						assert.Equal(t, fn.State["invokeArn"], op.Integration.URI, "%s %s invokes %s", want.Method, want.Path, want.Function)
 					}
-					auth := asList(r["authorizers"])
 					if want.Access == routes.Public {
-						assert.Empty(t, auth, "%s %s is public", want.Method, want.Path)
+						assert.Empty(t, op.Security, "%s %s is public", want.Method, want.Path)
 					} else {
-						require.Len(t, auth, 1, "%s %s is protected", want.Method, want.Path)
-						a := auth[0].(map[string]any)
-						assert.Equal(t, "cognito_user_pools", a["authType"])
-						assert.Equal(t, []any{pool.State["arn"]}, a["providerARNs"])
+						assert.Equal(t, []map[string][]string{{"cognito": {}}}, op.Security, "%s %s is protected", want.Method, want.Path)
 					}
-					if want.Body != nil || len(want.Headers) > 0 {
-						assert.Equal(t, "ALL", r["requestValidator"], "%s %s validates its request", want.Method, want.Path)
-					} else {
-						assert.Nil(t, r["requestValidator"])
-					}
-					var required []any
 					for _, h := range want.Headers {
-						required = append(required, map[string]any{"in": "header", "name": h})
-					}
-					if required != nil {
-						assert.Equal(t, required, r["requiredParameters"])
+						assert.Contains(t, op.Parameters, parameter{Name: h, In: "header", Required: true}, "%s %s requires %s", want.Method, want.Path, h)
 					}
 					paths[want.Path] = true
 				}
-				for p := range paths {
-					_, ok := got[key{"OPTIONS", p}]
-					assert.True(t, ok, "CORS preflight route for %s", p)
+				operations := 0
+				for p, ops := range def.Paths {
+					operations += len(ops)
+					if paths[p] {
+						_, ok := ops["options"]
+						assert.True(t, ok, "CORS preflight route for %s", p)
+					}
 				}
-				assert.Len(t, got, len(routes.All())+len(paths), "nothing but the route table and its preflights")
+				assert.Equal(t, len(routes.All())+len(paths), operations, "nothing but the route table and its preflights")
+				auth := def.SecurityDefinitions["cognito"].Authorizer
+				assert.Equal(t, "cognito_user_pools", auth.Type)
+				assert.Equal(t, []any{pool.State["arn"]}, auth.ProviderARNs)
 
 				settings := s.graph.OfType("aws:apigateway/methodSettings:MethodSettings")
 				var mine []map[string]any
@@ -92,7 +84,7 @@ func TestAPIRoutesFollowTheRouteTable(t *testing.T) {
 				}
 				require.Len(t, mine, 1)
 				assert.Equal(t, stacks.StageName, mine[0]["stageName"], "settings apply to the RestAPI's stage")
-				assert.Equal(t, api.State["restApi"], mine[0]["restApi"])
+				assert.Equal(t, restAPI.State["id"], mine[0]["restApi"])
 				assert.Equal(t, "*/*", mine[0]["methodPath"])
 				st := mine[0]["settings"].(map[string]any)
 				assert.Equal(t, float64(s.configInt(t, "throttleRateLimit")), st["throttlingRateLimit"])
@@ -101,9 +93,10 @@ func TestAPIRoutesFollowTheRouteTable(t *testing.T) {
 
 				var origins []string
 				require.NoError(t, json.Unmarshal([]byte(s.config["shopstack:allowedOrigins"]), &origins))
-				responses := api.Inputs["gatewayResponses"].(map[string]any)
 				for _, kind := range []string{"DEFAULT_4XX", "DEFAULT_5XX"} {
-					params := responses[kind].(map[string]any)["responseParameters"].(map[string]any)
+					response, ok := def.GatewayResponses[kind]
+					require.True(t, ok, "gateway response %s", kind)
+					params := response.ResponseParameters
 					switch len(origins) {
 					case 0:
 						assert.NotContains(t, params, "gatewayresponse.header.Access-Control-Allow-Origin")
@@ -112,8 +105,7 @@ func TestAPIRoutesFollowTheRouteTable(t *testing.T) {
 					default:
 						assert.Equal(t, "method.request.header.Origin", params["gatewayresponse.header.Access-Control-Allow-Origin"])
 					}
-					tmpl := responses[kind].(map[string]any)["responseTemplates"].(map[string]any)["application/json"].(string)
-					assert.True(t, strings.HasPrefix(tmpl, `{"error":{"code":`), "gateway errors use the handlers' error shape")
+					assert.True(t, strings.HasPrefix(response.ResponseTemplates["application/json"], `{"error":{"code":`), "gateway errors use the handlers' error shape")
 				}
 
 				logs, err := s.graph.Named(logGroupType, region+"-api-access-logs")
@@ -129,11 +121,65 @@ func TestAPIRoutesFollowTheRouteTable(t *testing.T) {
 	})
 }
 
+// apiChildren are the RestApi and the Stage the RestAPI component registered.
+func apiChildren(t *testing.T, g *engine.Graph, api engine.Resource) (restAPI, stage engine.Resource) {
+	t.Helper()
+	var restAPIs, stages []engine.Resource
+	for _, c := range g.Children(api.URN) {
+		switch c.Type {
+		case "aws:apigateway/restApi:RestApi":
+			restAPIs = append(restAPIs, c)
+		case "aws:apigateway/stage:Stage":
+			stages = append(stages, c)
+		}
+	}
+	require.Len(t, restAPIs, 1, "RestAPI registers one RestApi")
+	require.Len(t, stages, 1, "RestAPI registers one Stage")
+	return restAPIs[0], stages[0]
+}
+
+// definition is the part of a RestApi's Swagger body the tests read.
+type definition struct {
+	Paths map[string]map[string]struct {
+		Integration struct {
+			URI string `json:"uri"`
+		} `json:"x-amazon-apigateway-integration"`
+		Security   []map[string][]string `json:"security"`
+		Parameters []parameter           `json:"parameters"`
+	} `json:"paths"`
+	SecurityDefinitions map[string]struct {
+		Authorizer struct {
+			Type         string `json:"type"`
+			ProviderARNs []any  `json:"providerARNs"`
+		} `json:"x-amazon-apigateway-authorizer"`
+	} `json:"securityDefinitions"`
+	GatewayResponses map[string]struct {
+		ResponseParameters map[string]string `json:"responseParameters"`
+		ResponseTemplates  map[string]string `json:"responseTemplates"`
+	} `json:"x-amazon-apigateway-gateway-responses"`
+}
+
+type parameter struct {
+	Name     string `json:"name"`
+	In       string `json:"in"`
+	Required bool   `json:"required"`
+}
+
+// definitionOf parses a RestApi's body.
+func definitionOf(t *testing.T, restAPI engine.Resource) definition {
+	t.Helper()
+	body, ok := restAPI.Inputs["body"].(string)
+	require.True(t, ok, "the RestApi has a known body")
+	var def definition
+	require.NoError(t, json.Unmarshal([]byte(body), &def))
+	return def
+}
+
 // TestChildTransform checks what the RestAPI's own REST API and stage get from the transform: the
 // engine runs it on the remote component's children, which unit-test mocks never create.
 func TestChildTransform(t *testing.T) {
 	tags := pulumi.StringMap{"environment": pulumi.String("dev")}
-	transform := stacks.ChildTransform(pulumi.String("arn:aws:logs:us-east-1:123456789012:log-group:access"), tags)
+	transform := stacks.ChildTransform(nil, pulumi.String("arn:aws:logs:us-east-1:123456789012:log-group:access"), tags, nil)
 
 	other := transform(context.Background(), &pulumi.ResourceTransformArgs{Type: "aws:apigateway/deployment:Deployment", Props: pulumi.Map{}})
 	assert.Nil(t, other, "other children are left alone")

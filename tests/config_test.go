@@ -1,20 +1,26 @@
 package tests
 
 import (
-	"maps"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"shopstack/stacks"
-	"shopstack/tests/harness"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
+
+	"shopstack/engine"
 )
 
 // TestInvalidConfigRegistersNothing: each bad value fails the program before any resource
 // registers, with an error naming the key and what is allowed.
 func TestInvalidConfigRegistersNothing(t *testing.T) {
-	base, err := harness.LoadConfig(root, "dev")
+	_, base, err := engine.LoadConfig(root, "dev")
 	require.NoError(t, err)
 	tests := []struct {
 		name    string
@@ -25,7 +31,7 @@ func TestInvalidConfigRegistersNothing(t *testing.T) {
 		{name: "unknown environment", set: map[string]string{"shopstack:environment": "qa"},
 			wantErr: []string{"shopstack:environment", `"qa" is not allowed`, "dev, staging, prod"}},
 		{name: "missing environment", unset: []string{"shopstack:environment"},
-			wantErr: []string{"shopstack:environment", "is required"}},
+			wantErr: []string{"Stack 'dev' is missing configuration value 'shopstack:environment'"}},
 		{name: "no regions", set: map[string]string{"shopstack:regions": `[]`},
 			wantErr: []string{"shopstack:regions", "at least one region"}},
 		{name: "unknown region", set: map[string]string{"shopstack:regions": `["us-east-1","mars-north-1"]`},
@@ -33,17 +39,17 @@ func TestInvalidConfigRegistersNothing(t *testing.T) {
 		{name: "duplicate region", set: map[string]string{"shopstack:regions": `["us-east-1","eu-west-1","us-east-1"]`},
 			wantErr: []string{"shopstack:regions", `"us-east-1" is listed twice`}},
 		{name: "regions not a list", set: map[string]string{"shopstack:regions": `"us-east-1"`},
-			wantErr: []string{"shopstack:regions", "must be a list of strings"}},
+			wantErr: []string{"Stack 'dev' with configuration key 'shopstack:regions' must be of type 'array<string>'"}},
 		{name: "retention not accepted by CloudWatch", set: map[string]string{"shopstack:logRetentionDays": "10"},
 			wantErr: []string{"shopstack:logRetentionDays", "10 is not a CloudWatch retention", "1, 3, 5, 7, 14"}},
 		{name: "retention not a number", set: map[string]string{"shopstack:logRetentionDays": "a week"},
-			wantErr: []string{"shopstack:logRetentionDays", "must be an integer"}},
+			wantErr: []string{"Stack 'dev' with configuration key 'shopstack:logRetentionDays' must be of type 'integer'"}},
 		{name: "memory too small", set: map[string]string{"shopstack:functionMemoryMb": "64"},
 			wantErr: []string{"shopstack:functionMemoryMb", "128 to 10240"}},
 		{name: "timeout beyond API Gateway", set: map[string]string{"shopstack:functionTimeoutSeconds": "60"},
 			wantErr: []string{"shopstack:functionTimeoutSeconds", "1 to 29"}},
 		{name: "protection not a boolean", set: map[string]string{"shopstack:deletionProtection": "yes"},
-			wantErr: []string{"shopstack:deletionProtection", "true or false"}},
+			wantErr: []string{"Stack 'dev' with configuration key 'shopstack:deletionProtection' must be of type 'boolean'"}},
 		{name: "reserved tag", set: map[string]string{"shopstack:tags": `{"environment":"x"}`},
 			wantErr: []string{"shopstack:tags", `key "environment" is set by shopstack`}},
 		{name: "origin with a path", set: map[string]string{"shopstack:allowedOrigins": `["https://shop.example.com/app"]`},
@@ -83,17 +89,15 @@ func TestInvalidConfigRegistersNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := maps.Clone(base)
-			maps.Copy(cfg, tt.set)
-			for _, k := range tt.unset {
-				delete(cfg, k)
-			}
-			g, err := harness.Run("shopstack", "dev", cfg, stacks.Run)
+			cfg := withConfig(t, base, tt.set, tt.unset...)
+			res, err := engine.Preview(context.Background(), engine.Options{Root: root, Stack: "dev", Config: cfg, NoPolicies: true})
 			require.Error(t, err)
 			for _, fragment := range tt.wantErr {
 				assert.Contains(t, err.Error(), fragment)
 			}
-			assert.Empty(t, g.Resources, "nothing registers when config is invalid")
+			if res != nil {
+				assert.Empty(t, res.Graph.Resources, "nothing registers when config is invalid")
+			}
 		})
 	}
 }
@@ -101,11 +105,76 @@ func TestInvalidConfigRegistersNothing(t *testing.T) {
 // TestStackFilesAreValid: each Pulumi.<env>.yaml loads with Pulumi's own loader, type-checks
 // against Pulumi.yaml and passes validation.
 func TestStackFilesAreValid(t *testing.T) {
-	names, err := harness.Stacks(root)
+	names, err := engine.Stacks(root)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"dev", "prod", "staging"}, names)
 	for _, s := range allStacks(t) {
 		assert.Equal(t, s.name, s.config["shopstack:environment"], "stack %s is the %s environment", s.name, s.name)
 		assert.NotEmpty(t, s.graph.Resources)
 	}
+}
+
+// withConfig is base with keys set (each raw value as a stack file would hold it: JSON where it
+// parses as JSON, else a string) and keys removed.
+func withConfig(t *testing.T, base config.Map, set map[string]string, unset ...string) config.Map {
+	t.Helper()
+	cfg := cloneConfig(t, base)
+	for key, raw := range set {
+		var v any = raw
+		dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
+		dec.UseNumber()
+		var parsed any
+		if err := dec.Decode(&parsed); err == nil && !dec.More() {
+			v = parsed
+			if n, ok := parsed.(json.Number); ok {
+				if i, err := n.Int64(); err == nil {
+					v = int(i)
+				}
+			}
+		}
+		require.NoError(t, engine.SetConfig(cfg, key, v))
+	}
+	for _, key := range unset {
+		k, err := config.ParseKey(key)
+		require.NoError(t, err)
+		delete(cfg, k)
+	}
+	return cfg
+}
+
+// TestRequiredKeyMissingFailsWithPulumisMessage: a key Pulumi.yaml declares with a type and no
+// default, omitted by a stack file, fails in Pulumi's own config check — before any program runs —
+// with the CLI's message. (dev omitted shopstack:domain this way until Pulumi.yaml gave it a
+// default.)
+func TestRequiredKeyMissingFailsWithPulumisMessage(t *testing.T) {
+	dir := t.TempDir()
+	project, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), project, 0o644))
+	stack, err := os.ReadFile(filepath.Join(root, "Pulumi.dev.yaml"))
+	require.NoError(t, err)
+	var kept []string
+	for _, line := range strings.Split(string(stack), "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "shopstack:environment:") {
+			kept = append(kept, line)
+		}
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.dev.yaml"), []byte(strings.Join(kept, "\n")), 0o644))
+
+	_, _, err = engine.LoadConfig(dir, "dev")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Stack 'dev' is missing configuration value 'shopstack:environment'")
+
+	res, err := engine.Preview(context.Background(), engine.Options{Root: dir, Stack: "dev", NoPolicies: true})
+	require.Error(t, err)
+	assert.Nil(t, res, "the engine never starts the program")
+	assert.Contains(t, err.Error(), "Stack 'dev' is missing configuration value 'shopstack:environment'")
+}
+
+// cloneConfig copies a stack's config so that a test can edit it.
+func cloneConfig(t *testing.T, cfg config.Map) config.Map {
+	t.Helper()
+	out, err := cfg.Copy(config.NopDecrypter, config.NopEncrypter)
+	require.NoError(t, err)
+	return out
 }

@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -10,8 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"shopstack/policies"
-	"shopstack/tests/harness"
+	"shopstack/engine"
+	"shopstack/engine/awsprovider"
 )
 
 const (
@@ -45,7 +44,7 @@ var expectedConsumers = map[string]struct {
 	"stock-alerts":  {types: []any{"StockLow"}, topic: "admin-alerts"},
 }
 
-func arnOf(t *testing.T, g *harness.Graph, typ, name string) string {
+func arnOf(t *testing.T, g *engine.Graph, typ, name string) string {
 	t.Helper()
 	r, err := g.Named(typ, name)
 	require.NoError(t, err)
@@ -85,7 +84,7 @@ func TestEventsLiveInTheWriterRegionOnly(t *testing.T) {
 	})
 }
 
-func descendsFrom(g *harness.Graph, r harness.Resource, ancestor string) bool {
+func descendsFrom(g *engine.Graph, r engine.Resource, ancestor string) bool {
 	for r.Parent != "" {
 		if r.Parent == ancestor {
 			return true
@@ -297,7 +296,7 @@ func TestEventAlarms(t *testing.T) {
 		g := s.graph
 		writer := s.regions(t)[0]
 		topic := arnOf(t, g, evTopicType, writer+"-alarms-topic")
-		alarmed := func(namespace, metric, dim, value string) *harness.Resource {
+		alarmed := func(namespace, metric, dim, value string) *engine.Resource {
 			for _, a := range g.OfType(evAlarmType) {
 				dims, _ := a.Inputs["dimensions"].(map[string]any)
 				if a.Inputs["namespace"] == namespace && a.Inputs["metricName"] == metric && dims[dim] == value {
@@ -321,7 +320,7 @@ func TestEventAlarms(t *testing.T) {
 			if m.Inputs["startingPosition"] == nil {
 				continue
 			}
-			fnName := strings.TrimPrefix(m.Inputs["functionName"].(string), fmt.Sprintf("arn:aws:lambda:%s:%s:function:", writer, harness.Account))
+			fnName := strings.TrimPrefix(m.Inputs["functionName"].(string), fmt.Sprintf("arn:aws:lambda:%s:%s:function:", writer, awsprovider.Account))
 			a := alarmed("AWS/Lambda", "IteratorAge", "FunctionName", fnName)
 			if assert.NotNil(t, a, "stream mapping %s has an iterator age alarm", m.Name) {
 				assert.Equal(t, float64(s.configInt(t, "alarmIteratorAgeMs")), a.Inputs["threshold"])
@@ -343,28 +342,6 @@ func TestEventAlarms(t *testing.T) {
 			if assert.NotNil(t, a, "%s errors are alarmed", fn) {
 				assert.Equal(t, []any{topic}, a.Inputs["alarmActions"])
 			}
-		}
-	})
-}
-
-// TestEventResourcesPassThePolicyPack feeds the recorded graph to the policy pack: nothing the
-// pipeline declares breaks a rule, and the pipeline's rules hold for the whole stack.
-func TestEventResourcesPassThePolicyPack(t *testing.T) {
-	e, err := policies.New(context.Background())
-	require.NoError(t, err)
-	forEachStack(t, func(t *testing.T, s stackRun) {
-		var resources []policies.Resource
-		for _, r := range s.graph.Resources {
-			if !r.Custom || strings.HasPrefix(r.Type, "pulumi:providers:") {
-				continue
-			}
-			resources = append(resources, policies.Resource{Type: r.Type, Name: r.Name, URN: r.URN, Properties: r.Inputs})
-		}
-		vs, err := e.Evaluate(context.Background(), resources)
-		require.NoError(t, err)
-		for _, v := range vs {
-			ours := strings.Contains(v.URN, "shopstack:events:Events") || strings.Contains(v.Rule, "sqs") || strings.Contains(v.Rule, "mapping")
-			assert.False(t, ours, "%s: %s", v.Rule, v.Message)
 		}
 	})
 }

@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"shopstack/engine"
 	"shopstack/functions/routes"
 	"shopstack/stacks"
-	"shopstack/tests/harness"
 )
 
 // swaggerOf is a minimal API definition of the shape RestAPI generates: every route of the
@@ -98,8 +98,8 @@ func TestInjectRequestModels(t *testing.T) {
 // TestChildTransformInjectsModels runs the transform on a REST API's props inside a Pulumi
 // program, where its body output resolves, and reads the models back.
 func TestChildTransformInjectsModels(t *testing.T) {
-	g, err := harness.Run("shopstack", "dev", nil, func(ctx *pulumi.Context) error {
-		transform := stacks.ChildTransform(pulumi.String("arn:aws:logs:us-east-1:123456789012:log-group:access"), pulumi.StringMap{})
+	res, err := engine.Update(context.Background(), engine.Options{Root: root, Stack: "dev", NoPolicies: true, Program: func(ctx *pulumi.Context) error {
+		transform := stacks.ChildTransform(nil, pulumi.String("arn:aws:logs:us-east-1:123456789012:log-group:access"), pulumi.StringMap{}, nil)
 		got := transform(context.Background(), &pulumi.ResourceTransformArgs{
 			Type:  "aws:apigateway/restApi:RestApi",
 			Props: pulumi.Map{"body": pulumi.String(swaggerOf(t, "2.0"))},
@@ -107,9 +107,27 @@ func TestChildTransformInjectsModels(t *testing.T) {
 		require.NotNil(t, got)
 		ctx.Export("body", got.Props["body"])
 		return nil
-	})
+	}})
 	require.NoError(t, err)
-	body, _ := g.Outputs["body"].(string)
+	body, _ := res.Graph.Outputs["body"].(string)
 	assert.Contains(t, body, `"#/definitions/PlaceOrder"`)
 	assert.Contains(t, body, `"definitions"`)
+}
+
+// TestRedirectIntegrations: an aliased function's integrations invoke the alias; the others and
+// each route's method and path stay; a redirect no route uses is drift.
+func TestRedirectIntegrations(t *testing.T) {
+	const fn = "arn:aws:lambda:us-east-1:123456789012:function:checkout"
+	uri := func(arn string) string {
+		return "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" + arn + "/invocations"
+	}
+	definition := `{"paths":{"/orders":{"post":{"x-amazon-apigateway-integration":{"type":"aws_proxy","uri":"` + uri(fn) + `"}},` +
+		`"get":{"x-amazon-apigateway-integration":{"type":"aws_proxy","uri":"` + uri(fn+"x") + `"}}}}}`
+	out, err := stacks.RedirectIntegrations(definition, map[string]string{fn: uri(fn + ":live")})
+	require.NoError(t, err)
+	assert.Contains(t, out, `"post":{"x-amazon-apigateway-integration":{"type":"aws_proxy","uri":"`+uri(fn+":live")+`"}}`)
+	assert.Contains(t, out, uri(fn+"x"), "another function's route is left alone")
+
+	_, err = stacks.RedirectIntegrations(definition, map[string]string{"arn:aws:lambda:us-east-1:123456789012:function:other": "x"})
+	assert.ErrorContains(t, err, "no route of the REST API definition invokes")
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"shopstack/tests/harness"
-	"shopstack/tests/plan"
+	"shopstack/engine"
+	"shopstack/engine/plan"
 )
 
 // runPlan runs cmd/plan's code in process and returns its exit status, stdout and stderr.
@@ -120,7 +120,9 @@ var verdictLine = regexp.MustCompile(`(?m)^policies: (\d+) mandatory, (\d+) advi
 // counter's role, log group and function in each, the outputs and the policy verdict line.
 func TestPlanProd(t *testing.T) {
 	code, out, stderr := runPlan(t, "-root", root, "-stack", "prod")
-	cfg, err := harness.LoadConfig(root, "prod")
+	_, stackConfig, err := engine.LoadConfig(root, "prod")
+	require.NoError(t, err)
+	cfg, err := engine.ProgramConfig(stackConfig)
 	require.NoError(t, err)
 	s := stackRun{name: "prod", config: cfg}
 	regions := s.regions(t)
@@ -157,7 +159,8 @@ func TestPlanJSON(t *testing.T) {
 	for i, s := range runs {
 		p := plans[i]
 		assert.Equal(t, s.name, p.Stack)
-		assert.Len(t, p.Resources, len(s.graph.Resources), "%s: every registered resource", s.name)
+		// The plan is a first preview; what only an update registers is the difference.
+		assert.Len(t, p.Resources, len(s.graph.Resources)-laterThanFirstPreview(s.graph), "%s: every registered resource", s.name)
 		assert.ElementsMatch(t, sortedCopy(s.regions(t)), p.Regions)
 		for key := range s.graph.Outputs {
 			assert.Contains(t, p.Outputs, key)
@@ -177,7 +180,7 @@ func TestPlanDiff(t *testing.T) {
 
 	base := []*plan.Plan{{Stack: "dev", Resources: []plan.Resource{fn, gone}, Outputs: map[string]any{"x": "1"}}}
 	head := []*plan.Plan{
-		{Stack: "dev", Resources: []plan.Resource{changed, added}, Outputs: map[string]any{"x": harness.Unknown}},
+		{Stack: "dev", Resources: []plan.Resource{changed, added}, Outputs: map[string]any{"x": engine.Unknown}},
 		{Stack: "qa", Resources: []plan.Resource{added}},
 	}
 	diffs := plan.Compare(base, head)
@@ -211,7 +214,8 @@ func TestPlanDiff(t *testing.T) {
 	assert.Empty(t, same[0].Changed)
 }
 
-// TestDiagram draws a small architecture and checks the edges the diagram promises: API →
+// TestDiagram draws a small architecture from its dependency graph and checks the edges the
+// diagram promises: API →
 // function, function → table, alarms (collapsed per region when many) → topic, table ⇢ replica,
 // and an event source mapping drawn as table → function.
 func TestDiagram(t *testing.T) {
@@ -240,11 +244,18 @@ func TestDiagram(t *testing.T) {
 		map[string]any{"environment": map[string]any{"variables": map[string]any{"TABLE": "shop-orders-table"}}},
 		map[string]any{"name": "shop-orders", "arn": "arn:aws:lambda:eu-west-1:1:function:shop-orders"})
 	remote.Region = "eu-west-1"
+	// Edges come from the engine's dependency graph, not from names in the inputs.
+	fn.Dependencies = []string{table.URN}
+	api.Dependencies = []string{fn.URN}
+	mapping.Dependencies = []string{fn.URN, table.URN}
+	remote.Dependencies = []string{table.URN}
 	resources := []plan.Resource{table, fn, api, topic, mapping, remote}
 	for _, name := range []string{"a", "b", "c", "d"} {
-		resources = append(resources, res("aws:cloudwatch/metricAlarm:MetricAlarm", "us-east-1-"+name,
+		alarm := res("aws:cloudwatch/metricAlarm:MetricAlarm", "us-east-1-"+name,
 			map[string]any{"alarmActions": []any{"arn:aws:sns:us-east-1:1:alerts"}, "dimensions": map[string]any{"FunctionName": "shop-orders"}},
-			map[string]any{"name": name}))
+			map[string]any{"name": name})
+		alarm.Dependencies = []string{fn.URN, topic.URN}
+		resources = append(resources, alarm)
 	}
 	d := plan.NewDiagram(&plan.Plan{Stack: "dev", Resources: resources})
 

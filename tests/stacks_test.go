@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 	"sync"
@@ -8,18 +9,19 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"shopstack/stacks"
-	"shopstack/tests/harness"
+	"shopstack/engine"
 )
 
 // root is the project folder, where Pulumi.yaml and the stack files live.
 const root = ".."
 
-// stackRun is one environment's recorded graph and the config it ran with.
+// stackRun is one environment's first update on the offline engine (from an empty state), the
+// graph it produced and the config it ran with, as the program received it.
 type stackRun struct {
 	name   string
 	config map[string]string
-	graph  *harness.Graph
+	graph  *engine.Graph
+	update *engine.Result
 }
 
 var (
@@ -28,27 +30,33 @@ var (
 	runsErr  error
 )
 
-// allStacks runs the real program once per Pulumi.<env>.yaml and shares the graphs between tests.
+// allStacks updates every Pulumi.<env>.yaml once from empty state on the offline engine and shares
+// the results between tests.
 func allStacks(t *testing.T) []stackRun {
 	t.Helper()
 	runsOnce.Do(func() {
-		names, err := harness.Stacks(root)
+		names, err := engine.Stacks(root)
 		if err != nil {
 			runsErr = err
 			return
 		}
 		for _, name := range names {
-			cfg, err := harness.LoadConfig(root, name)
+			_, stackConfig, err := engine.LoadConfig(root, name)
 			if err != nil {
 				runsErr = err
 				return
 			}
-			g, err := harness.Run("shopstack", name, cfg, stacks.Run)
+			cfg, err := engine.ProgramConfig(stackConfig)
 			if err != nil {
 				runsErr = err
 				return
 			}
-			runs = append(runs, stackRun{name: name, config: cfg, graph: g})
+			res, err := engine.Update(context.Background(), engine.Options{Root: root, Stack: name})
+			if err != nil {
+				runsErr = err
+				return
+			}
+			runs = append(runs, stackRun{name: name, config: cfg, graph: res.Graph, update: res})
 		}
 	})
 	require.NoError(t, runsErr)

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
-	"shopstack/tests/harness"
+	"shopstack/engine"
 )
 
 // workflowFiles lists .github/workflows/*.yml, as absolute paths.
@@ -114,7 +114,7 @@ func TestWorkflowsPinned(t *testing.T) {
 // TestWorkflowsCoverEveryStack checks the pull request previews every environment and the
 // deployment updates every environment, prod last, each in its own GitHub environment.
 func TestWorkflowsCoverEveryStack(t *testing.T) {
-	stackNames, err := harness.Stacks(root)
+	stackNames, err := engine.Stacks(root)
 	require.NoError(t, err)
 
 	pr := readWorkflow(t, "pull-request.yml")

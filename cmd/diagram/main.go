@@ -9,7 +9,7 @@ import (
 	"os"
 	"os/signal"
 
-	"shopstack/tests/plan"
+	"shopstack/engine/plan"
 )
 
 func main() {

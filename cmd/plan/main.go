@@ -10,7 +10,7 @@ import (
 	"os"
 	"os/signal"
 
-	"shopstack/tests/plan"
+	"shopstack/engine/plan"
 )
 
 func main() {

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"shopstack/tests/harness"
 )
 
 // Diagram is the architecture drawn from a plan: the resources a reader thinks in (APIs,
@@ -44,7 +42,6 @@ type Edge struct {
 // kinds maps the type tokens the diagram draws to the word it shows; other types stay hidden.
 var kinds = map[string]string{
 	"aws-apigateway:index:RestAPI":                 "API",
-	"aws:apigateway/restApi:RestApi":               "API",
 	"aws:apigatewayv2/api:Api":                     "API",
 	"aws:lambda/function:Function":                 "Lambda",
 	"aws:dynamodb/table:Table":                     "Table",
@@ -158,8 +155,19 @@ func NewDiagram(p *Plan) *Diagram {
 	for _, e := range dashed {
 		add(e)
 	}
+	byURN := map[string]Resource{}
+	for _, r := range p.Resources {
+		byURN[r.URN] = r
+	}
 	for _, r := range p.Resources {
 		from, drawn := nodeOf[r.URN]
+		if !drawn {
+			// A component's own resources (the RestAPI's REST API, deployment and permissions)
+			// speak for the component when it is drawn.
+			for parent, ok := byURN[r.Parent]; ok && !drawn; parent, ok = byURN[parent.Parent] {
+				from, drawn = nodeOf[parent.URN]
+			}
+		}
 		targets := refs[r.URN]
 		if drawn {
 			for _, t := range targets {
@@ -231,121 +239,22 @@ func nodeID(kind, region, name string) string {
 	return b.String()
 }
 
-// references finds, for every resource, the resources its inputs point at: a value equal to
-// another resource's URN, id or physical name, or containing its URN or ARN. A name or id shared
-// by resources in several regions resolves to the one in the same region when there is one.
+// references is the engine's dependency graph: for every resource, the resources whose outputs
+// flow into its inputs (property dependencies) or that it depends on explicitly. Parent links
+// are not references; a dependency on a component stands for its resources.
 func references(p *Plan) map[string][]string {
-	exact := map[string][]Resource{} // value → resources it identifies
-	var arns []struct {
-		arn string
-		r   Resource
-	}
-	for _, r := range p.Resources {
-		exact[r.URN] = append(exact[r.URN], r)
-		if !r.Custom {
-			continue
-		}
-		for _, key := range []string{"id", "name"} {
-			if v, _ := r.State[key].(string); len(v) >= 3 && v != harness.Unknown {
-				exact[v] = append(exact[v], r)
-			}
-		}
-		for key, v := range r.State {
-			s, _ := v.(string)
-			if strings.HasSuffix(strings.ToLower(key), "arn") && strings.HasPrefix(s, "arn:") {
-				exact[s] = append(exact[s], r)
-				arns = append(arns, struct {
-					arn string
-					r   Resource
-				}{s, r})
-			}
-		}
-	}
-	slices.SortFunc(arns, func(a, b struct {
-		arn string
-		r   Resource
-	}) int {
-		return cmp.Or(cmp.Compare(a.arn, b.arn), cmp.Compare(a.r.URN, b.r.URN))
-	})
-
 	out := map[string][]string{}
 	for _, r := range p.Resources {
 		found := map[string]bool{}
-		resolve := func(candidates []Resource) {
-			var same []Resource
-			for _, c := range candidates {
-				if c.Region == r.Region {
-					same = append(same, c)
-				}
-			}
-			if len(same) > 0 {
-				candidates = same
-			}
-			for _, c := range candidates {
-				if c.URN != r.URN {
-					found[c.URN] = true
-				}
-			}
+		for _, d := range r.Dependencies {
+			found[d] = true
 		}
-		walkStrings(r.Inputs, true, func(s string) {
-			if cs, ok := exact[s]; ok {
-				resolve(cs)
-				return
-			}
-			for _, a := range arns {
-				if containsBounded(s, a.arn) {
-					resolve([]Resource{a.r})
-				}
-			}
-			if strings.Contains(s, "urn:pulumi:") {
-				for _, c := range p.Resources {
-					if containsBounded(s, c.URN) {
-						resolve([]Resource{c})
-					}
-				}
-			}
-		})
+		delete(found, r.URN)
 		if len(found) > 0 {
 			out[r.URN] = slices.Sorted(maps.Keys(found))
 		}
 	}
 	return out
-}
-
-// walkStrings calls f on every string in v, skipping tags (their values are labels, not
-// references) and, at the top, the resource's own name.
-func walkStrings(v any, top bool, f func(string)) {
-	switch v := v.(type) {
-	case string:
-		f(v)
-	case []any:
-		for _, e := range v {
-			walkStrings(e, false, f)
-		}
-	case map[string]any:
-		for _, k := range slices.Sorted(maps.Keys(v)) {
-			if k == "tags" || k == "tagsAll" || (top && (k == "name" || k == "namePrefix")) {
-				continue
-			}
-			walkStrings(v[k], false, f)
-		}
-	}
-}
-
-// containsBounded reports whether s contains sub not followed by a character that would make it
-// a longer identifier: "table/orders" in "table/orders/stream/x" but not in "table/orders2".
-func containsBounded(s, sub string) bool {
-	for i := 0; ; {
-		j := strings.Index(s[i:], sub)
-		if j < 0 {
-			return false
-		}
-		end := i + j + len(sub)
-		if end == len(s) || !isIdentChar(s[end]) {
-			return true
-		}
-		i += j + 1
-	}
 }
 
 func isIdentChar(c byte) bool {

@@ -10,8 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-
-	"shopstack/policies"
 )
 
 // DiagramMain is cmd/diagram: for -stack (or every environment) it writes
@@ -31,15 +29,10 @@ func DiagramMain(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, "diagram:", err)
 		return 1
 	}
-	engine, err := policies.New(ctx)
-	if err != nil {
-		fmt.Fprintln(stderr, "diagram:", err)
-		return 1
-	}
 	dot, dotErr := exec.LookPath("dot")
 	status := 0
 	for _, name := range names {
-		p, err := Load(ctx, engine, *root, name)
+		p, err := Load(ctx, *root, name)
 		if err != nil {
 			fmt.Fprintln(stderr, "diagram:", err)
 			status = 1

@@ -15,7 +15,7 @@ import (
 	"strconv"
 	"strings"
 
-	"shopstack/tests/worktree"
+	"shopstack/engine/worktree"
 )
 
 // StackDiff is how one stack's plan changed between a base and the working tree.
@@ -253,7 +253,7 @@ func PlanRef(ctx context.Context, root, ref, stack string, log io.Writer) ([]*Pl
 	return worktree.With(ctx, root, ref, "plan", log, func(dir string) ([]*Plan, error) {
 		if _, err := os.Stat(filepath.Join(dir, "cmd", "plan", "main.go")); err != nil {
 			fmt.Fprintf(log, "plan: %s has no cmd/plan: planning it with the working tree's planner\n", ref)
-			if err := worktree.CopyPackages(root, dir, "cmd/plan", "tests/plan"); err != nil {
+			if err := worktree.CopyPackages(root, dir, "cmd/plan", "engine/plan"); err != nil {
 				return nil, err
 			}
 		}

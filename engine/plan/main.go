@@ -8,8 +8,7 @@ import (
 	"io"
 	"slices"
 
-	"shopstack/policies"
-	"shopstack/tests/harness"
+	"shopstack/engine"
 )
 
 // Main is cmd/plan: it plans -stack (or every environment under -root) and writes text or, with
@@ -35,13 +34,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "plan:", err)
 		return 1
 	}
-	engine, err := policies.New(ctx)
-	if err != nil {
-		fmt.Fprintln(stderr, "plan:", err)
-		return 1
-	}
-
-	plans, invalid, violated := planAll(ctx, engine, *root, names, stderr)
+	plans, invalid, violated := planAll(ctx, *root, names, stderr)
 	if *base != "" {
 		basePlans, err := PlanRef(ctx, *root, *base, *stack, stderr)
 		if err != nil {
@@ -69,9 +62,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // planAll plans each stack, reporting on stderr each stack that could not be planned (invalid)
 // and each mandatory policy violation (violated).
-func planAll(ctx context.Context, engine *policies.Engine, root string, names []string, stderr io.Writer) (plans []*Plan, invalid, violated bool) {
+func planAll(ctx context.Context, root string, names []string, stderr io.Writer) (plans []*Plan, invalid, violated bool) {
 	for _, name := range names {
-		p, err := Load(ctx, engine, root, name)
+		p, err := Load(ctx, root, name)
 		if err != nil {
 			fmt.Fprintln(stderr, "plan:", err)
 			invalid = true
@@ -102,7 +95,7 @@ func orStack(urn string) string {
 
 // selectStacks is the one stack asked for, checked to exist, or every environment.
 func selectStacks(root, stack string) ([]string, error) {
-	names, err := harness.Stacks(root)
+	names, err := engine.Stacks(root)
 	if err != nil {
 		return nil, err
 	}

@@ -1,22 +1,18 @@
-// Package plan is shopstack's offline plan: it runs the real program under the harness's mocks with
-// a stack's configuration, evaluates the policy pack on the recorded graph, and renders the result
-// as text, JSON, a diff between two plans or an architecture diagram. Pull requests from forks get
-// no cloud credentials, so this is what they can show instead of `pulumi preview`.
+// Package plan is shopstack's offline plan: the engine's preview of a stack (the real program on
+// Pulumi's engine with stand-in providers and the policy pack as analyzer), rendered as the
+// preview's own display followed by a summary per region and component, as JSON, as a diff
+// between two plans or as an architecture diagram. Pull requests from forks get no cloud
+// credentials, so this is what they can show instead of `pulumi preview`.
 package plan
 
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"shopstack/policies"
-	"shopstack/stacks"
-	"shopstack/tests/harness"
+	"shopstack/engine"
 )
 
 // Plan is what one stack would deploy, and the policy pack's verdict on it.
@@ -25,8 +21,10 @@ type Plan struct {
 	Regions   []string       `json:"regions"`
 	Resources []Resource     `json:"resources"` // sorted by URN
 	Types     []TypeCount    `json:"types"`     // sorted by type
-	Outputs   map[string]any `json:"outputs"`   // unknown values are harness.Unknown
+	Outputs   map[string]any `json:"outputs"`   // unknown values are engine.Unknown
 	Policy    Verdict        `json:"policy"`
+
+	result *engine.Result // the engine's preview, for its display; nil for a plan read from JSON
 }
 
 // Resource is one registered resource as the plan shows it.
@@ -43,9 +41,12 @@ type Resource struct {
 	Custom     bool           `json:"custom"`
 	Protect    bool           `json:"protect,omitempty"`
 	Inputs     map[string]any `json:"inputs,omitempty"`
-	// State is the inputs plus what the mocks computed (ids, ARNs); the diagram matches
-	// references against it. It is not part of the plan's JSON: the mocks invent it.
+	// State is the resource's outputs as the engine previewed them (unknown where only a
+	// deployment knows them). Not part of the plan's JSON: the stand-in providers make them.
 	State map[string]any `json:"-"`
+	// Dependencies are the resources this one depends on in the engine's dependency graph: those
+	// whose outputs flow into its inputs, and its explicit dependsOn.
+	Dependencies []string `json:"dependencies,omitempty"`
 }
 
 // TypeCount is how many resources of one type the stack declares.
@@ -72,48 +73,26 @@ type Violation struct {
 // componentPrefix marks shopstack's own components; the plan groups resources by them.
 const componentPrefix = "shopstack:"
 
-// restAPIType is the remote API Gateway component: not custom, but the analyzer sees it, so the
-// policies do.
-const restAPIType = "aws-apigateway:index:RestAPI"
-
-// Load runs stack's program under mocks with the config of root's Pulumi.<stack>.yaml and
-// evaluates the policy pack on it. Invalid config fails before any resource registers; the
-// error names the key.
-func Load(ctx context.Context, engine *policies.Engine, root, stack string) (*Plan, error) {
-	config, err := harness.LoadConfig(root, stack)
-	if err != nil {
-		return nil, fmt.Errorf("stack %s: %w", stack, err)
+// Load previews stack with the config of root's Pulumi.<stack>.yaml on the offline engine.
+// Invalid config fails before any resource registers, with Pulumi's own message or ours naming
+// the key; mandatory policy violations are part of the plan, not an error.
+func Load(ctx context.Context, root, stack string) (*Plan, error) {
+	res, err := engine.Preview(ctx, engine.Options{Root: root, Stack: stack})
+	if res == nil {
+		return nil, err
 	}
-	return Run(ctx, engine, stack, config)
+	if err != nil && len(res.Mandatory()) == 0 {
+		return nil, err
+	}
+	return FromResult(res), nil
 }
 
-// Run is Load with the config given as the program's config map ("shopstack:key" → value).
-func Run(ctx context.Context, engine *policies.Engine, stack string, config map[string]string) (*Plan, error) {
-	var exported []string
-	program := func(pctx *pulumi.Context) error {
-		err := stacks.Run(pctx)
-		// Record every exported key: the harness only sees the values that resolved, and an
-		// output unknown until deployment must still show up, as unknown.
-		exported = slices.Collect(maps.Keys(pctx.GetCurrentExportMap()))
-		return err
-	}
-	g, err := harness.Run("shopstack", stack, config, program)
-	if err != nil {
-		return nil, fmt.Errorf("stack %s: %w", stack, err)
-	}
-	for _, key := range exported {
-		if _, ok := g.Outputs[key]; !ok {
-			g.Outputs[key] = harness.Unknown
-		}
-	}
-	return FromGraph(ctx, engine, g)
-}
-
-// FromGraph builds the plan of a recorded graph.
-func FromGraph(ctx context.Context, engine *policies.Engine, g *harness.Graph) (*Plan, error) {
-	p := &Plan{Stack: g.Stack, Outputs: map[string]any{}, Policy: Verdict{Violations: []Violation{}}}
+// FromResult builds the plan of an engine result.
+func FromResult(res *engine.Result) *Plan {
+	g := res.Graph
+	p := &Plan{Stack: g.Stack, Outputs: map[string]any{}, Policy: Verdict{Violations: []Violation{}}, result: res}
 	maps.Copy(p.Outputs, g.Outputs)
-	byURN := make(map[string]harness.Resource, len(g.Resources))
+	byURN := make(map[string]engine.Resource, len(g.Resources))
 	for _, r := range g.Resources {
 		byURN[r.URN] = r
 	}
@@ -123,7 +102,7 @@ func FromGraph(ctx context.Context, engine *policies.Engine, g *harness.Graph) (
 		res := Resource{
 			URN: r.URN, Type: r.Type, Name: r.Name, Region: r.Region,
 			Custom: r.Custom, Protect: r.Protect, Inputs: r.Inputs, State: r.State,
-			Components: components(byURN, r),
+			Components: components(byURN, r), Dependencies: dependencies(r),
 		}
 		if _, ok := byURN[r.Parent]; ok {
 			res.Parent = r.Parent
@@ -139,37 +118,40 @@ func FromGraph(ctx context.Context, engine *policies.Engine, g *harness.Graph) (
 	for _, t := range slices.Sorted(maps.Keys(counts)) {
 		p.Types = append(p.Types, TypeCount{Type: t, Count: counts[t]})
 	}
-
-	vs, err := engine.Evaluate(ctx, PolicyResources(g))
-	if err != nil {
-		return nil, fmt.Errorf("stack %s: %w", g.Stack, err)
-	}
-	for _, v := range vs {
-		p.Policy.Violations = append(p.Policy.Violations, Violation{Rule: v.Rule, Level: string(v.Level), URN: v.URN, Message: v.Message})
-		if v.Level == policies.LevelMandatory {
+	for _, v := range res.Violations {
+		p.Policy.Violations = append(p.Policy.Violations, Violation{Rule: v.Rule, Level: v.Level, URN: v.URN, Message: v.Message})
+		if v.Level == levelMandatory {
 			p.Policy.Mandatory++
 		} else {
 			p.Policy.Advisory++
 		}
 	}
-	return p, nil
+	return p
 }
 
-// PolicyResources is what the policy analyzer sees of a graph: every custom resource and the
-// remote RestAPI component, with its inputs, but neither providers nor local components.
-func PolicyResources(g *harness.Graph) []policies.Resource {
-	var out []policies.Resource
-	for _, r := range g.Resources {
-		if strings.HasPrefix(r.Type, "pulumi:providers:") || (!r.Custom && r.Type != restAPIType) {
-			continue
+// dependencies is the union of r's property dependencies and dependsOn, sorted.
+func dependencies(r engine.Resource) []string {
+	set := map[string]bool{}
+	for _, deps := range r.PropertyDependencies {
+		for _, d := range deps {
+			set[d] = true
 		}
-		out = append(out, policies.Resource{Type: r.Type, Name: r.Name, URN: r.URN, Properties: r.Inputs})
 	}
-	return out
+	for _, d := range r.DependsOn {
+		set[d] = true
+	}
+	delete(set, r.URN)
+	if len(set) == 0 {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(set))
 }
+
+// levelMandatory is the analyzer's enforcement level that blocks a deployment.
+const levelMandatory = "mandatory"
 
 // components lists the shopstack:* components above r, outermost first.
-func components(byURN map[string]harness.Resource, r harness.Resource) []string {
+func components(byURN map[string]engine.Resource, r engine.Resource) []string {
 	var chain []string
 	seen := map[string]bool{}
 	for parent, ok := byURN[r.Parent]; ok && !seen[parent.URN]; parent, ok = byURN[parent.Parent] {
@@ -186,7 +168,7 @@ func components(byURN map[string]harness.Resource, r harness.Resource) []string 
 func (p *Plan) Mandatory() []Violation {
 	var out []Violation
 	for _, v := range p.Policy.Violations {
-		if v.Level == string(policies.LevelMandatory) {
+		if v.Level == levelMandatory {
 			out = append(out, v)
 		}
 	}

@@ -9,22 +9,36 @@ import (
 	"slices"
 	"strings"
 
-	"shopstack/tests/harness"
+	"shopstack/engine"
 )
 
-// WriteText renders plans for people: per stack, the resources grouped by region and by the
-// shopstack component they belong to, the counts by type, the outputs and the policy verdict.
-// Everything is sorted, so the same plans always give the same bytes.
+// WriteText renders plans for people: per stack, first what `pulumi preview` prints (the engine's
+// own display: the resource tree, policy violations, outputs and the "Resources:" summary), then
+// the resources grouped by region and by the shopstack component they belong to, the counts by
+// type, the outputs and the policy verdict. The summary after the display is sorted, so the same
+// plans always give the same bytes there.
 func WriteText(w io.Writer, plans []*Plan) error {
-	var b strings.Builder
 	for i, p := range plans {
 		if i > 0 {
-			b.WriteString("\n")
+			if _, err := io.WriteString(w, "\n"); err != nil {
+				return err
+			}
 		}
+		if p.result != nil {
+			if err := p.result.Display(w); err != nil {
+				return err
+			}
+			if _, err := io.WriteString(w, "\n"); err != nil {
+				return err
+			}
+		}
+		var b strings.Builder
 		p.text(&b)
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return err
+		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return nil
 }
 
 func (p *Plan) text(b *strings.Builder) {
@@ -146,7 +160,7 @@ func shortType(t string) string {
 func display(v any) string {
 	switch v := v.(type) {
 	case string:
-		if v == harness.Unknown {
+		if v == engine.Unknown {
 			return "unknown (known after deployment)"
 		}
 		return v
@@ -155,7 +169,7 @@ func display(v any) string {
 	if err != nil {
 		return fmt.Sprint(v)
 	}
-	return strings.ReplaceAll(string(data), `"`+harness.Unknown+`"`, "unknown")
+	return strings.ReplaceAll(string(data), `"`+engine.Unknown+`"`, "unknown")
 }
 
 // WriteJSON renders plans for machines: {"stacks": [plan, ...]}, indented, keys sorted.

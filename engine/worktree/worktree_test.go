@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"shopstack/tests/worktree"
+	"shopstack/engine/worktree"
 )
 
 // repo makes a git repository with two commits that write different versions of app/VERSION,

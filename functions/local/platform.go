@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"shopstack/engine"
 	"shopstack/functions/api"
 	"shopstack/functions/dynamotest"
 	"shopstack/functions/openapi"
@@ -30,7 +31,6 @@ import (
 	"shopstack/functions/shop"
 	"shopstack/functions/store"
 	"shopstack/stacks"
-	"shopstack/tests/harness"
 )
 
 // DefaultAddr is where make dev serves the API.
@@ -218,7 +218,11 @@ func WriteOutputs(path string, outputs map[string]any) ([]byte, error) {
 // AllowedOrigins reads shopstack:allowedOrigins of a stack (Pulumi.<stack>.yaml under
 // root, with Pulumi.yaml's default), as the deployed functions get them.
 func AllowedOrigins(root, stack string) ([]string, error) {
-	cfg, err := harness.LoadConfig(root, stack)
+	_, stackConfig, err := engine.LoadConfig(root, stack)
+	if err != nil {
+		return nil, fmt.Errorf("allowed origins: %w", err)
+	}
+	cfg, err := engine.ProgramConfig(stackConfig)
 	if err != nil {
 		return nil, fmt.Errorf("allowed origins: %w", err)
 	}

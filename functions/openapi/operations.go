@@ -51,7 +51,8 @@ var operations = map[string]operation{
 	"POST /orders": {id: "placeOrder", status: 201, body: shop.Order{}, answers: []answer{
 		{status: 403, why: "The cart belongs to another customer."},
 		{status: 404, why: "No cart has this id, or it expired."},
-		{status: 409, why: "error.code out_of_stock: not enough stock for the products the message names. conflict: " + conflictRetry},
+		{status: 409, why: "error.code out_of_stock: not enough stock for the products the message names (never for a retry of a key that placed an order: " +
+			"that order is the answer). conflict: a checkout with this Idempotency-Key is in progress, or " + conflictRetry},
 		{status: 422, why: "The cart is empty or holds a product no longer sold, or the Idempotency-Key was used with another cart."}}},
 	"GET /orders": {id: "listOrders", status: 200, body: shop.OrderPage{}},
 	"GET /orders/{orderId}": {id: "getOrder", status: 200, body: shop.Order{}, answers: []answer{

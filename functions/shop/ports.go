@@ -46,8 +46,9 @@ type CartStore interface {
 // OrderStore keeps orders and idempotency records.
 type OrderStore interface {
 	// Place commits a checkout atomically: decrement every line's stock, create the order,
-	// record the idempotency key and delete the cart. EOUTOFSTOCK naming the products that lack
-	// stock; ErrStale when the cart, a price or the idempotency key changed since they were read.
+	// record the idempotency key and delete the cart. ErrKeyInProgress when the idempotency key
+	// is held by another checkout, whatever else failed; else EOUTOFSTOCK naming the products
+	// that lack stock; ErrStale when the cart or a price changed since they were read.
 	Place(ctx context.Context, p Placement) error
 	// Order returns ENOTFOUND when no order has the id.
 	Order(ctx context.Context, id string, c Consistency) (Order, error)

@@ -220,6 +220,11 @@ func (s *Orders) Place(ctx context.Context, p shop.Placement) error {
 	if len(reasons) != len(items) {
 		return fmt.Errorf("place order %s: %w", o.ID, shop.ErrStale)
 	}
+	// A held key explains every other failed condition: its checkout took the stock and
+	// deleted the cart in the same transaction.
+	if aws.ToString(reasons[len(o.Lines)+1].Code) == "ConditionalCheckFailed" {
+		return fmt.Errorf("place order %s: %w", o.ID, shop.ErrKeyInProgress)
+	}
 	var short []string
 	for i, l := range o.Lines {
 		if aws.ToString(reasons[i].Code) != "ConditionalCheckFailed" {

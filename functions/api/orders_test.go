@@ -3,8 +3,10 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -14,6 +16,7 @@ import (
 
 	"shopstack/functions/dynamotest"
 	"shopstack/functions/schema"
+	"shopstack/functions/shop"
 )
 
 func TestCheckout(t *testing.T) {
@@ -205,4 +208,34 @@ func TestOrderCancel(t *testing.T) {
 	assert.Equal(t, 409, r.StatusCode)
 	assert.Contains(t, r.errMessage(), "shipped")
 	assert.Equal(t, 9, f.stock(mug))
+}
+
+// A key whose record expired (past expiresAt, not yet deleted by TTL, which can take up to
+// two days) is unused: it places a new order, whatever cart it named before.
+func TestCheckoutKeyReusedAfterExpiry(t *testing.T) {
+	f := newFixture(t)
+	mug := f.product("Mug", "kitchen", 1200, 5)
+	expired := time.Now().Add(-time.Hour)
+	_, err := dynamotest.Client(t).PutItem(context.Background(), &dynamodb.PutItemInput{
+		TableName: aws.String(f.tables[schema.Idempotency]),
+		Item: map[string]types.AttributeValue{
+			"idempotencyId": &types.AttributeValueMemberS{Value: shop.IdempotencyID(alice.sub, "old-key")},
+			"ownerId":       &types.AttributeValueMemberS{Value: alice.sub},
+			"cartId":        &types.AttributeValueMemberS{Value: "long-gone"},
+			"orderId":       &types.AttributeValueMemberS{Value: "long-gone-order"},
+			"createdAt":     &types.AttributeValueMemberS{Value: expired.Add(-shop.IdempotencyTTL).UTC().Format(time.RFC3339)},
+			"expiresAt":     &types.AttributeValueMemberN{Value: strconv.FormatInt(expired.Unix(), 10)},
+		},
+	})
+	require.NoError(t, err)
+	f.cart(alice, "c1", mug, 2)
+
+	r := f.checkout(alice, "c1", "old-key")
+	require.Equal(t, 201, r.StatusCode, r.Body)
+	assert.Empty(t, r.Headers["Idempotent-Replayed"])
+	assert.Equal(t, 3, f.stock(mug))
+	again := f.checkout(alice, "c1", "old-key")
+	require.Equal(t, 201, again.StatusCode, again.Body)
+	assert.Equal(t, r.str("orderId"), again.str("orderId"))
+	assert.Equal(t, "true", again.Headers["Idempotent-Replayed"])
 }

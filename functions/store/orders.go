@@ -158,8 +158,8 @@ func (s *Orders) Idempotency(ctx context.Context, ownerID, key string) (shop.Ide
 
 // Place implements shop.OrderStore with one TransactWriteItems: per line a stock
 // decrement conditioned on enough stock and an unchanged price, then the order and the
-// idempotency record conditioned on not existing, then the cart delete conditioned on
-// the version read.
+// idempotency record conditioned on not existing (or having expired), then the cart delete
+// conditioned on the version read.
 func (s *Orders) Place(ctx context.Context, p shop.Placement) error {
 	o := p.Order
 	var items []types.TransactWriteItem
@@ -193,6 +193,14 @@ func (s *Orders) Place(ctx context.Context, p shop.Placement) error {
 	if err != nil {
 		return fmt.Errorf("place order %s: %w", o.ID, err)
 	}
+	// A record past its expiresAt reads as unused (Idempotency), so it may be replaced too:
+	// TTL deletes it up to two days later. The same rule as SaveCart's.
+	recCond, err := expression.NewBuilder().WithCondition(
+		expression.AttributeNotExists(expression.Name("idempotencyId")).
+			Or(expression.Name("expiresAt").LessThanEqual(expression.Value(time.Now().Unix())))).Build()
+	if err != nil {
+		return fmt.Errorf("place order %s: %w", o.ID, err)
+	}
 	cartCond, err := expression.NewBuilder().WithCondition(
 		expression.Name("version").Equal(expression.Value(p.CartVersion)).
 			And(expression.Name("ownerId").Equal(expression.Value(o.OwnerID)))).Build()
@@ -206,7 +214,7 @@ func (s *Orders) Place(ctx context.Context, p shop.Placement) error {
 		}},
 		types.TransactWriteItem{Put: &types.Put{
 			TableName: s.db.table(schema.Idempotency), Item: recAV,
-			ConditionExpression: aws.String("attribute_not_exists(idempotencyId)"),
+			ConditionExpression: recCond.Condition(), ExpressionAttributeNames: recCond.Names(), ExpressionAttributeValues: recCond.Values(),
 		}},
 		types.TransactWriteItem{Delete: &types.Delete{
 			TableName: s.db.table(schema.Carts), Key: cartKey(o.CartID),

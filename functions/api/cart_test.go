@@ -50,7 +50,6 @@ func TestCartSetAndGet(t *testing.T) {
 		code   string
 	}{
 		"anonymous":       {anon, "/carts/c1/items/" + mug, `{"quantity":1}`, 401, "unauthorized"},
-		"someone else":    {bob, "/carts/c1/items/" + mug, `{"quantity":1}`, 403, "forbidden"},
 		"unknown product": {alice, "/carts/c1/items/nope", `{"quantity":1}`, 404, "not_found"},
 		"too many":        {alice, "/carts/c1/items/" + mug, `{"quantity":100}`, 400, "invalid"},
 		"negative":        {alice, "/carts/c1/items/" + mug, `{"quantity":-1}`, 400, "invalid"},
@@ -74,7 +73,7 @@ func TestCartSetAndGet(t *testing.T) {
 		status int
 	}{
 		"anonymous":    {anon, "/carts/c1", 401},
-		"someone else": {bob, "/carts/c1", 403},
+		"someone else": {bob, "/carts/c1", 404},
 		"missing":      {alice, "/carts/c2", 404},
 		"bad id":       {alice, "/carts/" + strings.Repeat("x", 65), 400},
 	} {
@@ -104,7 +103,7 @@ func TestCartDelete(t *testing.T) {
 	assert.Equal(t, map[string]any{"amount": 0.0, "currency": ""}, r.json["total"])
 
 	assert.Equal(t, 401, f.do("DELETE", "/carts/c1/items/"+mug, anon, "").StatusCode)
-	assert.Equal(t, 403, f.do("DELETE", "/carts/c1/items/"+mug, bob, "").StatusCode)
+	assert.Equal(t, 404, f.do("DELETE", "/carts/c1/items/"+mug, bob, "").StatusCode, "bob has no cart c1")
 	assert.Equal(t, 404, f.do("DELETE", "/carts/none/items/"+mug, alice, "").StatusCode)
 	assert.Equal(t, 400, f.do("DELETE", "/carts/c1/items/x%20y", alice, "").StatusCode)
 }
@@ -117,4 +116,46 @@ func TestCartLineLimit(t *testing.T) {
 	r := f.do("PUT", "/carts/big/items/"+f.product("P", "bulk", 100, 1), alice, `{"quantity":1}`)
 	assert.Equal(t, 422, r.StatusCode)
 	assert.Contains(t, r.errMessage(), "at most 50")
+}
+
+// Cart ids are chosen by clients, so a cart is its owner's id: another customer's id is
+// just a cart of the caller's own (404 until they fill it), never a 403 that tells the id
+// exists, and no customer can take an id away from another.
+func TestCartsBelongToTheirOwner(t *testing.T) {
+	f := newFixture(t)
+	mug := f.product("Mug", "kitchen", 1200, 5)
+	lamp := f.product("Lamp", "lighting", 4500, 5)
+	f.cart(alice, "c1", mug, 2)
+
+	g := f.do("GET", "/carts/c1", bob, "")
+	assert.Equal(t, 404, g.StatusCode, "bob has no cart c1: %s", g.Body)
+	assert.NotContains(t, g.errMessage(), "another customer")
+	d := f.do("DELETE", "/carts/c1/items/"+mug, bob, "")
+	assert.Equal(t, 404, d.StatusCode, d.Body)
+	o := f.do("POST", "/orders", bob, `{"cartId":"c1"}`, "Idempotency-Key", "bob-1")
+	assert.Equal(t, 404, o.StatusCode, o.Body)
+
+	// Bob's c1 is his own cart; alice's is untouched.
+	r := f.do("PUT", "/carts/c1/items/"+lamp, bob, `{"quantity":1}`)
+	require.Equal(t, 200, r.StatusCode, r.Body)
+	require.Len(t, r.json["items"].([]any), 1)
+	assert.Equal(t, lamp, r.json["items"].([]any)[0].(map[string]any)["productId"])
+	mine := f.do("GET", "/carts/c1", alice, "")
+	require.Equal(t, 200, mine.StatusCode, mine.Body)
+	require.Len(t, mine.json["items"].([]any), 1)
+	assert.Equal(t, mug, mine.json["items"].([]any)[0].(map[string]any)["productId"])
+
+	// Writing first to an id someone else will use blocks nothing.
+	f.do("PUT", "/carts/next/items/"+mug, bob, `{"quantity":0}`)
+	f.do("PUT", "/carts/next2/items/"+mug, bob, `{"quantity":1}`)
+	assert.Equal(t, 200, f.do("PUT", "/carts/next/items/"+mug, alice, `{"quantity":1}`).StatusCode)
+	assert.Equal(t, 200, f.do("PUT", "/carts/next2/items/"+mug, alice, `{"quantity":1}`).StatusCode)
+
+	// Each checks out their own c1.
+	a := f.checkout(alice, "c1", "a-1")
+	require.Equal(t, 201, a.StatusCode, a.Body)
+	assert.Equal(t, 2400.0, a.json["total"].(map[string]any)["amount"])
+	b := f.checkout(bob, "c1", "b-1")
+	require.Equal(t, 201, b.StatusCode, b.Body)
+	assert.Equal(t, 4500.0, b.json["total"].(map[string]any)["amount"])
 }

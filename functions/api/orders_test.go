@@ -91,7 +91,7 @@ func TestCheckout(t *testing.T) {
 		"no key":        {alice, `{"cartId":"c2"}`, nil, 400, "invalid"},
 		"bad key":       {alice, `{"cartId":"c2"}`, []string{"Idempotency-Key", "has space"}, 400, "invalid"},
 		"long key":      {alice, `{"cartId":"c2"}`, []string{"Idempotency-Key", strings.Repeat("k", 129)}, 400, "invalid"},
-		"other's cart":  {bob, `{"cartId":"c2"}`, []string{"Idempotency-Key", "k"}, 403, "forbidden"},
+		"other's cart":  {bob, `{"cartId":"c2"}`, []string{"Idempotency-Key", "k"}, 404, "not_found"},
 		"missing cart":  {alice, `{"cartId":"zz"}`, []string{"Idempotency-Key", "k"}, 404, "not_found"},
 		"bad cart id":   {alice, `{"cartId":"a b"}`, []string{"Idempotency-Key", "k"}, 400, "invalid"},
 		"no cart id":    {alice, `{}`, []string{"Idempotency-Key", "k"}, 400, "invalid"},

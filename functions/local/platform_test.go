@@ -99,6 +99,8 @@ func TestPlatform(t *testing.T) {
 		assert.Equal(t, shop.Money{Amount: 6998, Currency: "EUR"}, cart.Total)
 		c.json("GET", "carts/alice-cart", alice, nil, 200, &cart)
 		assert.Equal(t, 2, cart.Items[0].Quantity)
+		bob := map[string]string{local.DevUserHeader: "bob"}
+		c.json("GET", "carts/alice-cart", bob, nil, 404, nil) // another customer's cart id is bob's own, empty
 
 		var order shop.Order
 		h := c.json("POST", "orders", map[string]string{local.DevUserHeader: "alice", "Idempotency-Key": "flow-1"}, `{"cartId":"alice-cart"}`, 201, &order)

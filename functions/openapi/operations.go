@@ -37,20 +37,16 @@ var operations = map[string]operation{
 		{status: 404, why: "No product has this id."},
 		{status: 409, why: "The stock would fall below zero."}}},
 	"GET /carts/{cartId}": {id: "getCart", status: 200, body: shop.CartView{}, answers: []answer{
-		{status: 403, why: "The cart belongs to another customer."},
-		{status: 404, why: "No cart has this id, or it expired."}}},
+		{status: 404, why: "The caller has no cart with this id, or it expired."}}},
 	"PUT /carts/{cartId}/items/{productId}": {id: "setCartItem", status: 200, body: shop.CartView{}, answers: []answer{
-		{status: 403, why: "The cart belongs to another customer."},
 		{status: 404, why: "No product has this id."},
 		{status: 409, why: conflictRetry},
 		{status: 422, why: "The product is priced in another currency than the cart, or the cart already holds its maximum of different products."}}},
 	"DELETE /carts/{cartId}/items/{productId}": {id: "removeCartItem", status: 200, body: shop.CartView{}, answers: []answer{
-		{status: 403, why: "The cart belongs to another customer."},
-		{status: 404, why: "No cart has this id, or it expired."},
+		{status: 404, why: "The caller has no cart with this id, or it expired."},
 		{status: 409, why: conflictRetry}}},
 	"POST /orders": {id: "placeOrder", status: 201, body: shop.Order{}, answers: []answer{
-		{status: 403, why: "The cart belongs to another customer."},
-		{status: 404, why: "No cart has this id, or it expired."},
+		{status: 404, why: "The caller has no cart with this id, or it expired."},
 		{status: 409, why: "error.code out_of_stock: not enough stock for the products the message names (never for a retry of a key that placed an order: " +
 			"that order is the answer). conflict: a checkout with this Idempotency-Key is in progress, or " + conflictRetry},
 		{status: 422, why: "The cart is empty or holds a product no longer sold, or the Idempotency-Key was used with another cart."}}},

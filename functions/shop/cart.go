@@ -145,22 +145,16 @@ func NewCarts(carts CartStore, products ProductStore) *Carts {
 	return &Carts{Carts: carts, Products: products, Now: now}
 }
 
-// owned loads a cart for its owner: ENOTFOUND if missing, EFORBIDDEN if someone else's.
+// owned loads the caller's cart id: ENOTFOUND if the caller has none of that id. Another
+// customer's cart of the same id is another cart, and invisible.
 func owned(ctx context.Context, s CartStore, caller Caller, id string, c Consistency) (Cart, error) {
 	if err := CheckID("cartId", id); err != nil {
 		return Cart{}, err
 	}
-	cart, err := s.Cart(ctx, id, c)
-	if err != nil {
-		return Cart{}, err
-	}
-	if cart.OwnerID != caller.ID {
-		return Cart{}, Errorf(EFORBIDDEN, "cart %s belongs to another customer", id)
-	}
-	return cart, nil
+	return s.Cart(ctx, caller.ID, id, c)
 }
 
-// Get returns the caller's cart with current prices; ENOTFOUND, EFORBIDDEN.
+// Get returns the caller's cart with current prices; ENOTFOUND.
 func (s *Carts) Get(ctx context.Context, caller Caller, cartID string) (CartView, error) {
 	cart, err := owned(ctx, s.Carts, caller, cartID, Eventual)
 	if err != nil {
@@ -178,8 +172,8 @@ func (s *Carts) view(ctx context.Context, cart Cart) (CartView, error) {
 }
 
 // SetItem sets the quantity of a product in the caller's cart, creating the cart on
-// first use; 0 removes the line. ENOTFOUND for an unknown product, EFORBIDDEN for
-// another customer's cart, EINVALID, EUNPROCESSABLE.
+// first use; 0 removes the line. ENOTFOUND for an unknown product, EINVALID,
+// EUNPROCESSABLE.
 func (s *Carts) SetItem(ctx context.Context, caller Caller, cartID, productID string, q CartQuantity) (CartView, error) {
 	if err := CheckID("cartId", cartID); err != nil {
 		return CartView{}, err
@@ -198,7 +192,7 @@ func (s *Carts) SetItem(ctx context.Context, caller Caller, cartID, productID st
 }
 
 // RemoveItem takes a product out of the caller's cart; removing an absent line is not
-// an error. ENOTFOUND for an unknown cart, EFORBIDDEN for another customer's.
+// an error. ENOTFOUND when the caller has no cart of that id.
 func (s *Carts) RemoveItem(ctx context.Context, caller Caller, cartID, productID string) (CartView, error) {
 	if err := CheckID("productId", productID); err != nil {
 		return CartView{}, err

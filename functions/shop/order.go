@@ -169,7 +169,7 @@ const maxAttempts = 5
 
 // Place checks out the caller's cart under an idempotency key. It returns the order
 // and whether it was placed earlier under the same key (a replay). EINVALID,
-// ENOTFOUND and EFORBIDDEN for the cart, EUNPROCESSABLE for an empty cart or a key
+// ENOTFOUND for the cart, EUNPROCESSABLE for an empty cart or a key
 // reused with another cart, EOUTOFSTOCK naming the products short of stock (never for a
 // key that placed an order: that order is the answer), ErrKeyInProgress.
 func (s *Checkout) Place(ctx context.Context, caller Caller, key string, in PlaceOrder) (Order, bool, error) {

@@ -34,10 +34,11 @@ type ProductStore interface {
 	AdjustStock(ctx context.Context, id string, delta int, at time.Time) (Product, error)
 }
 
-// CartStore keeps carts; expired carts read as not found.
+// CartStore keeps carts, each under its owner and id: cart ids are chosen by clients, so
+// two customers' carts of the same id are two carts. Expired carts read as not found.
 type CartStore interface {
-	// Cart returns ENOTFOUND when the cart does not exist or has expired.
-	Cart(ctx context.Context, id string, c Consistency) (Cart, error)
+	// Cart returns the owner's cart id; ENOTFOUND when it does not exist or has expired.
+	Cart(ctx context.Context, ownerID, id string, c Consistency) (Cart, error)
 	// SaveCart writes c if the stored version is still c.Version (or no cart exists when it is 0),
 	// and returns it with the new version; ErrStale when another write came first.
 	SaveCart(ctx context.Context, c Cart) (Cart, error)

@@ -217,7 +217,7 @@ func (s *Orders) Place(ctx context.Context, p shop.Placement) error {
 			ConditionExpression: recCond.Condition(), ExpressionAttributeNames: recCond.Names(), ExpressionAttributeValues: recCond.Values(),
 		}},
 		types.TransactWriteItem{Delete: &types.Delete{
-			TableName: s.db.table(schema.Carts), Key: cartKey(o.CartID),
+			TableName: s.db.table(schema.Carts), Key: cartKey(o.OwnerID, o.CartID),
 			ConditionExpression: cartCond.Condition(), ExpressionAttributeNames: cartCond.Names(), ExpressionAttributeValues: cartCond.Values(),
 		}},
 	)

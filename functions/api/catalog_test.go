@@ -206,3 +206,30 @@ func TestCatalogStock(t *testing.T) {
 	}
 	assert.Equal(t, 2, f.stock(id))
 }
+
+// A product's currency is fixed at creation: carts and orders are priced in one currency,
+// so changing it would turn every cart holding the product into errors.
+func TestProductCurrencyIsImmutable(t *testing.T) {
+	f := newFixture(t)
+	mug := f.product("Mug", "kitchen", 1200, 5)
+	lamp := f.product("Lamp", "lighting", 4500, 5)
+	f.cart(alice, "c1", mug, 1)
+
+	r := f.do("PUT", "/products/"+mug, admin, `{"name":"Mug","category":"kitchen","price":{"amount":1300,"currency":"USD"},"lowStockThreshold":0}`)
+	assert.Equal(t, 422, r.StatusCode, r.Body)
+	assert.Equal(t, "unprocessable", r.errCode())
+	assert.Contains(t, r.errMessage(), "EUR")
+	p := f.do("GET", "/products/"+mug, anon, "")
+	assert.Equal(t, map[string]any{"amount": 1200.0, "currency": "EUR"}, p.json["price"], "a refused update changes nothing")
+
+	g := f.do("GET", "/carts/c1", alice, "")
+	assert.Equal(t, 200, g.StatusCode, g.Body)
+	a := f.do("PUT", "/carts/c1/items/"+lamp, alice, `{"quantity":1}`)
+	assert.Equal(t, 200, a.StatusCode, a.Body)
+	o := f.checkout(alice, "c1", "k")
+	assert.Equal(t, 201, o.StatusCode, o.Body)
+
+	// The same currency with a new amount is an ordinary update.
+	r = f.do("PUT", "/products/"+lamp, admin, `{"name":"Lamp","category":"lighting","price":{"amount":4000,"currency":"EUR"},"lowStockThreshold":0}`)
+	assert.Equal(t, 200, r.StatusCode, r.Body)
+}

@@ -32,7 +32,8 @@ var operations = map[string]operation{
 	"GET /products/{productId}": {id: "getProduct", status: 200, body: shop.Product{}, answers: []answer{
 		{status: 404, why: "No product has this id."}}},
 	"PUT /products/{productId}": {id: "updateProduct", status: 200, body: shop.Product{}, answers: []answer{
-		{status: 404, why: "No product has this id."}}},
+		{status: 404, why: "No product has this id."},
+		{status: 422, why: "price.currency is not the product's: a product's currency is fixed at creation."}}},
 	"POST /products/{productId}/stock": {id: "adjustStock", status: 200, body: shop.Product{}, answers: []answer{
 		{status: 404, why: "No product has this id."},
 		{status: 409, why: "The stock would fall below zero."}}},

@@ -3,7 +3,6 @@ package shop
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -84,6 +83,12 @@ func (c *Cart) remove(productID string) {
 	}
 }
 
+// currencyMismatch is the EUNPROCESSABLE error for a cart line priced in another currency
+// than the cart, which only data written before currencies became immutable can hold.
+func currencyMismatch(c Cart, p Product) error {
+	return Errorf(EUNPROCESSABLE, "product %s is priced in %s but cart %s is in %s; remove it from the cart", p.ID, p.Price.Currency, c.ID, c.Currency)
+}
+
 func (c Cart) productIDs() []string {
 	ids := make([]string, len(c.Items))
 	for i, it := range c.Items {
@@ -125,7 +130,7 @@ func (c Cart) price(products map[string]Product) (CartView, error) {
 		}
 		total, err := v.Total.plus(line.LineTotal)
 		if err != nil {
-			return CartView{}, fmt.Errorf("price cart %s: %w", c.ID, err)
+			return CartView{}, currencyMismatch(c, p)
 		}
 		v.Total = total
 		v.Items = append(v.Items, line)

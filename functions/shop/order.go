@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -87,7 +86,7 @@ func newOrder(id string, cart Cart, products map[string]Product, at time.Time) (
 		line := OrderLine{ProductID: p.ID, Name: p.Name, Quantity: it.Quantity, UnitPrice: p.Price, LineTotal: p.Price.times(it.Quantity)}
 		total, err := o.Total.plus(line.LineTotal)
 		if err != nil {
-			return Order{}, fmt.Errorf("order %s: %w", id, err)
+			return Order{}, currencyMismatch(cart, p)
 		}
 		o.Total = total
 		o.Lines = append(o.Lines, line)

@@ -26,8 +26,9 @@ type ProductStore interface {
 	ListProducts(ctx context.Context, q ProductQuery) (ProductPage, error)
 	// CreateProduct returns ECONFLICT when the id is taken.
 	CreateProduct(ctx context.Context, p Product) error
-	// UpdateProduct replaces the descriptive fields and returns the whole product;
-	// ENOTFOUND when it does not exist.
+	// UpdateProduct replaces the descriptive fields and the price amount and returns the
+	// whole product; ENOTFOUND when it does not exist, EUNPROCESSABLE (CurrencyChange) when
+	// p's currency is not the stored one.
 	UpdateProduct(ctx context.Context, p Product) (Product, error)
 	// AdjustStock adds delta to the stock atomically; ENOTFOUND, and ECONFLICT when the
 	// stock would fall below zero.

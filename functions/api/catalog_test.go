@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -232,4 +233,48 @@ func TestProductCurrencyIsImmutable(t *testing.T) {
 	// The same currency with a new amount is an ordinary update.
 	r = f.do("PUT", "/products/"+lamp, admin, `{"name":"Lamp","category":"lighting","price":{"amount":4000,"currency":"EUR"},"lowStockThreshold":0}`)
 	assert.Equal(t, 200, r.StatusCode, r.Body)
+}
+
+// TestProductNamesRefuseControlAndBidiCharacters: a name is one line of plain text — it
+// shows in subjects of alerts (SNS refuses line breaks and control characters) and in
+// admin screens, where a bidi override makes it read backwards. Descriptions may hold
+// newlines and tabs but no other control characters or bidi controls.
+func TestProductNamesRefuseControlAndBidiCharacters(t *testing.T) {
+	f := newFixture(t)
+	body := func(name, description string) string {
+		b, _ := json.Marshal(map[string]any{"name": name, "description": description, "category": "kitchen",
+			"price": map[string]any{"amount": 1200, "currency": "EUR"}, "stock": 5})
+		return string(b)
+	}
+	id := f.product("Teapot", "kitchen", 1200, 5)
+	for name, c := range map[string]struct {
+		name, description string
+		status            int
+	}{
+		"newline in name":         {"Tea\npot", "", 400},
+		"carriage return in name": {"Tea\rpot", "", 400},
+		"tab in name":             {"Tea\tpot", "", 400},
+		"C1 next line in name":    {"Tea\u0085pot", "", 400},
+		"C1 CSI in name":          {"Tea\u009bpot", "", 400},
+		"line separator in name":  {"Tea\u2028pot", "", 400},
+		"RTL override in name":    {"\u202eTeapot", "", 400},
+		"isolate in name":         {"Tea\u2066pot", "", 400},
+		"RLM in name":             {"Tea\u200fpot", "", 400},
+		"C1 in description":       {"Teapot", "Holds\u0085tea", 400},
+		"bidi in description":     {"Teapot", "Holds \u202etea", 400},
+		"accents and CJK":         {"Théière 茶壶", "", 201},
+		"newline in description":  {"Teapot", "Holds tea.\n\tHot.", 201},
+		"joiner emoji in name":    {"Tea 👩‍🍳", "", 201},
+		"right-to-left text (ok)": {"إبريق شاي", "", 201},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := f.do("POST", "/products", admin, body(c.name, c.description))
+			assert.Equal(t, c.status, r.StatusCode, r.Body)
+			if c.status == 400 {
+				assert.Equal(t, "invalid", r.errCode())
+				u := f.do("PUT", "/products/"+id, admin, strings.Replace(body(c.name, c.description), `,"stock":5`, "", 1))
+				assert.Equal(t, 400, u.StatusCode, u.Body)
+			}
+		})
+	}
 }

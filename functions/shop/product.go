@@ -67,10 +67,10 @@ func (p NewProduct) update() ProductUpdate {
 
 // Validate returns an EINVALID error describing the first broken rule.
 func (u ProductUpdate) Validate() error {
-	if err := checkText("name", u.Name, 1, 200); err != nil {
+	if err := checkText("name", u.Name, 1, 200, oneLine); err != nil {
 		return err
 	}
-	if err := checkText("description", u.Description, 0, 2000); err != nil {
+	if err := checkText("description", u.Description, 0, 2000, multiLine); err != nil {
 		return err
 	}
 	if err := CheckCategory(u.Category); err != nil {

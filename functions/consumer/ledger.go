@@ -22,9 +22,15 @@ type LedgerClient interface {
 
 var _ LedgerClient = (*dynamodb.Client)(nil)
 
-// Retention is how long a handled event is remembered: longer than a message can live in a
-// queue (4 days) or wait in its dead-letter queue for a redrive (14 days).
-const Retention = 15 * 24 * time.Hour
+// RetentionDays is how long a handled event is remembered: longer than a message can live in
+// a queue (4 days) or wait in its dead-letter queue for a redrive (14 days), and at least as
+// long as the bus archive keeps events (the stack refuses eventArchiveRetentionDays above it),
+// so replaying the archive never notifies twice. A claim is written after the event was
+// archived, so its expiry is never earlier than the archived event's.
+const RetentionDays = 30
+
+// Retention is RetentionDays as a duration.
+const Retention = RetentionDays * 24 * time.Hour
 
 // Ledger is pipeline.Ledger on the processed-events table (functions/schema): one item per
 // consumer and event id, expiring through the table's TTL.

@@ -1,11 +1,21 @@
 package api_test
 
 import (
+	"context"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"shopstack/functions/dynamotest"
+	"shopstack/functions/schema"
 )
 
 func TestCartSetAndGet(t *testing.T) {
@@ -158,4 +168,48 @@ func TestCartsBelongToTheirOwner(t *testing.T) {
 	b := f.checkout(bob, "c1", "b-1")
 	require.Equal(t, 201, b.StatusCode, b.Body)
 	assert.Equal(t, 4500.0, b.json["total"].(map[string]any)["amount"])
+}
+
+// TestNoEmptyCartsAreKept: a signed-in user cannot fill the carts table with empty carts —
+// quantity 0 on a cart that does not exist writes nothing, and a cart emptied by its owner
+// expires at once (it reads as not found, and TTL deletes it).
+func TestNoEmptyCartsAreKept(t *testing.T) {
+	f := newFixture(t)
+	mug := f.product("Mug", "kitchen", 1200, 5)
+	for i := 0; i < 10; i++ {
+		r := f.cart(bob, fmt.Sprintf("empty-%d", i), mug, 0)
+		assert.Empty(t, r.json["items"])
+		assert.Equal(t, 404, f.do("GET", fmt.Sprintf("/carts/empty-%d", i), bob, "").StatusCode)
+	}
+	f.cart(alice, "c1", mug, 1)
+	assert.Equal(t, 1, f.liveCarts(), "alice's one cart")
+	r := f.do("DELETE", "/carts/c1/items/"+mug, alice, "")
+	require.Equal(t, 200, r.StatusCode, r.Body)
+	assert.Empty(t, r.json["items"])
+	assert.Equal(t, 404, f.do("GET", "/carts/c1", alice, "").StatusCode, "an emptied cart is gone")
+	f.cart(alice, "c2", mug, 2)
+	f.cart(alice, "c2", mug, 0)
+	assert.Equal(t, 404, f.do("GET", "/carts/c2", alice, "").StatusCode, "an emptied cart is gone")
+	assert.Equal(t, 0, f.liveCarts())
+
+	// An emptied cart's id can be filled again.
+	r = f.cart(alice, "c1", mug, 3)
+	assert.Len(t, r.json["items"], 1)
+	assert.Equal(t, 1, f.liveCarts())
+}
+
+// liveCarts counts the stored carts that have not expired.
+func (f *fixture) liveCarts() int {
+	f.t.Helper()
+	out, err := dynamotest.Client(f.t).Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(f.tables[schema.Carts])})
+	require.NoError(f.t, err)
+	n := 0
+	for _, it := range out.Items {
+		exp, err := strconv.ParseInt(it["expiresAt"].(*types.AttributeValueMemberN).Value, 10, 64)
+		require.NoError(f.t, err)
+		if exp > time.Now().Unix() {
+			n++
+		}
+	}
+	return n
 }

@@ -72,10 +72,10 @@ func TestCheckout(t *testing.T) {
 	assert.Equal(t, 2, f.stock(mug))
 	assert.Equal(t, 200, f.do("GET", "/carts/c3", alice, "").StatusCode)
 
-	// An empty cart cannot be checked out.
+	// An emptied cart is gone, so there is nothing to check out.
 	f.cart(alice, "c4", mug, 1)
 	f.cart(alice, "c4", mug, 0)
-	assert.Equal(t, 422, f.checkout(alice, "c4", "key-4").StatusCode)
+	assert.Equal(t, 404, f.checkout(alice, "c4", "key-4").StatusCode)
 
 	// The subtests run in any order; only "header case" consumes a cart, its own.
 	f.cart(alice, "c5", mug, 1)

@@ -206,7 +206,10 @@ func (s *Carts) RemoveItem(ctx context.Context, caller Caller, cartID, productID
 }
 
 // change applies edit to a fresh copy of the cart and saves it with optimistic locking,
-// retrying a few times when another request saved first.
+// retrying a few times when another request saved first. No empty cart is kept, so no one
+// can fill the table with them: an edit that leaves a new cart empty writes nothing, and
+// one that empties a stored cart saves it expiring now (it reads as not found at once and
+// TTL deletes it; a later first line replaces it).
 func (s *Carts) change(ctx context.Context, caller Caller, cartID string, create bool, edit func(*Cart) error) (CartView, error) {
 	for attempt := 0; attempt < 3; attempt++ {
 		cart, err := owned(ctx, s.Carts, caller, cartID, Fresh)
@@ -221,6 +224,12 @@ func (s *Carts) change(ctx context.Context, caller Caller, cartID string, create
 		}
 		t := s.Now()
 		cart.UpdatedAt, cart.ExpiresAt = t, t.Add(CartTTL)
+		if len(cart.Items) == 0 {
+			if cart.Version == 0 {
+				return s.view(ctx, cart)
+			}
+			cart.ExpiresAt = t
+		}
 		saved, err := s.Carts.SaveCart(ctx, cart)
 		if errors.Is(err, ErrStale) {
 			continue

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"shopstack/functions/shop"
 )
 
 func TestCatalogCreate(t *testing.T) {
@@ -277,4 +279,30 @@ func TestProductNamesRefuseControlAndBidiCharacters(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStockNeverExceedsMax: stock is bounded by shop.MaxStock at creation, and stays so
+// through adjustments and the restock of a cancelled order.
+func TestStockNeverExceedsMax(t *testing.T) {
+	f := newFixture(t)
+	p := f.product("Bulk", "bulk", 100, shop.MaxStock-1)
+	r := f.do("POST", "/products/"+p+"/stock", admin, `{"delta":2}`)
+	assert.Equal(t, 409, r.StatusCode, r.Body)
+	assert.Equal(t, "conflict", r.errCode())
+	assert.Equal(t, shop.MaxStock-1, f.stock(p))
+	r = f.do("POST", "/products/"+p+"/stock", admin, `{"delta":1}`)
+	assert.Equal(t, 200, r.StatusCode, r.Body)
+	assert.Equal(t, shop.MaxStock, f.stock(p))
+
+	// An order of 3 leaves MaxStock-3; the admin adds 3 back; cancelling would make MaxStock+3.
+	f.cart(alice, "c1", p, 3)
+	o := f.checkout(alice, "c1", "k1")
+	require.Equal(t, 201, o.StatusCode, o.Body)
+	require.Equal(t, 200, f.do("POST", "/products/"+p+"/stock", admin, `{"delta":3}`).StatusCode)
+	c := f.do("POST", "/orders/"+o.str("orderId")+"/cancel", alice, "")
+	assert.Equal(t, 409, c.StatusCode, c.Body)
+	assert.Equal(t, "conflict", c.errCode())
+	assert.Contains(t, c.errMessage(), p)
+	assert.Equal(t, shop.MaxStock, f.stock(p))
+	assert.Equal(t, "placed", f.do("GET", "/orders/"+o.str("orderId"), alice, "").str("status"), "a refused cancel changes nothing")
 }

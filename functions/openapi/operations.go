@@ -36,7 +36,7 @@ var operations = map[string]operation{
 		{status: 422, why: "price.currency is not the product's: a product's currency is fixed at creation."}}},
 	"POST /products/{productId}/stock": {id: "adjustStock", status: 200, body: shop.Product{}, answers: []answer{
 		{status: 404, why: "No product has this id."},
-		{status: 409, why: "The stock would fall below zero."}}},
+		{status: 409, why: "The stock would fall below zero or rise above the maximum."}}},
 	"GET /carts/{cartId}": {id: "getCart", status: 200, body: shop.CartView{}, answers: []answer{
 		{status: 404, why: "The caller has no cart with this id, or it expired."}}},
 	"PUT /carts/{cartId}/items/{productId}": {id: "setCartItem", status: 200, body: shop.CartView{}, answers: []answer{
@@ -56,7 +56,7 @@ var operations = map[string]operation{
 		{status: 404, why: "The caller has no order with this id."}}},
 	"POST /orders/{orderId}/cancel": {id: "cancelOrder", status: 200, body: shop.Order{}, answers: []answer{
 		{status: 404, why: "The caller has no order with this id."},
-		{status: 409, why: "The order is no longer placed (it shipped or was cancelled)."}}},
+		{status: 409, why: "The order is no longer placed (it shipped or was cancelled), or restocking it would take a product's stock above the maximum."}}},
 	"GET /health": {id: "health", status: 200, body: api.HealthStatus{}, answers: []answer{
 		{status: 503, why: "This region's table does not answer; Route 53 fails over.", body: api.HealthStatus{}}}},
 }

@@ -31,7 +31,7 @@ type ProductStore interface {
 	// p's currency is not the stored one.
 	UpdateProduct(ctx context.Context, p Product) (Product, error)
 	// AdjustStock adds delta to the stock atomically; ENOTFOUND, and ECONFLICT when the
-	// stock would fall below zero.
+	// stock would fall below zero or rise above MaxStock.
 	AdjustStock(ctx context.Context, id string, delta int, at time.Time) (Product, error)
 }
 
@@ -57,7 +57,8 @@ type OrderStore interface {
 	// OrdersByOwner returns the owner's orders newest first; EINVALID for a foreign cursor.
 	OrdersByOwner(ctx context.Context, q OrderQuery) (OrderPage, error)
 	// Cancel moves an order from from.Status to to.Status and puts its quantities back in
-	// stock, atomically; ErrStale when the stored status is no longer from.Status.
+	// stock, atomically; ErrStale when the stored status is no longer from.Status, ECONFLICT
+	// when a restock would take a stock above MaxStock, EUNPROCESSABLE for a vanished product.
 	Cancel(ctx context.Context, from, to Order) error
 	// Idempotency returns the record of a checkout key, read fresh; ENOTFOUND when the key is unused
 	// or has expired.

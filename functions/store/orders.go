@@ -270,7 +270,8 @@ func (s *Orders) Cancel(ctx context.Context, from, to shop.Order) error {
 		restock, err := expression.NewBuilder().
 			WithUpdate(expression.Add(expression.Name("stock"), expression.Value(l.Quantity)).
 				Set(expression.Name("updatedAt"), expression.Value(formatTime(to.UpdatedAt)))).
-			WithCondition(expression.AttributeExists(expression.Name("productId"))).
+			WithCondition(expression.AttributeExists(expression.Name("productId")).
+				And(expression.Name("stock").LessThanEqual(expression.Value(shop.MaxStock - l.Quantity)))).
 			Build()
 		if err != nil {
 			return fmt.Errorf("cancel order %s: %w", from.ID, err)
@@ -279,6 +280,7 @@ func (s *Orders) Cancel(ctx context.Context, from, to shop.Order) error {
 			TableName: s.db.table(schema.Products), Key: productKey(l.ProductID),
 			UpdateExpression: restock.Update(), ConditionExpression: restock.Condition(),
 			ExpressionAttributeNames: restock.Names(), ExpressionAttributeValues: restock.Values(),
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}})
 	}
 	reasons, err := s.transact(ctx, "cancel order "+from.ID, items)
@@ -287,6 +289,16 @@ func (s *Orders) Cancel(ctx context.Context, from, to shop.Order) error {
 	}
 	if aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" {
 		return fmt.Errorf("cancel order %s: %w", from.ID, shop.ErrStale)
+	}
+	for i, l := range from.Lines {
+		if r := reasons[i+1]; aws.ToString(r.Code) == "ConditionalCheckFailed" && r.Item != nil {
+			old, err := unmarshalProduct(r.Item)
+			if err != nil {
+				return err
+			}
+			return shop.Errorf(shop.ECONFLICT, "order %s cannot be cancelled: restocking product %s (stock %d) by %d would exceed %d",
+				from.ID, l.ProductID, old.Stock, l.Quantity, shop.MaxStock)
+		}
 	}
 	return shop.Errorf(shop.EUNPROCESSABLE, "order %s contains a product that no longer exists; it cannot be restocked", from.ID)
 }

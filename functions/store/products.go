@@ -206,15 +206,20 @@ func (s *Products) UpdateProduct(ctx context.Context, p shop.Product) (shop.Prod
 }
 
 // AdjustStock implements shop.ProductStore: one conditional UpdateItem, so concurrent
-// adjustments and checkouts never drive stock below zero.
+// adjustments, checkouts and cancels never drive stock below zero or above shop.MaxStock.
 func (s *Products) AdjustStock(ctx context.Context, id string, delta int, at time.Time) (shop.Product, error) {
 	upd := expression.Set(expression.Name("stock"), expression.Name("stock").Plus(expression.Value(delta))).
 		Set(expression.Name("updatedAt"), expression.Value(formatTime(at)))
 	cond := expression.AttributeExists(expression.Name("productId"))
 	if delta < 0 {
 		cond = cond.And(expression.Name("stock").GreaterThanEqual(expression.Value(-delta)))
+	} else {
+		cond = cond.And(expression.Name("stock").LessThanEqual(expression.Value(shop.MaxStock - delta)))
 	}
 	return s.update(ctx, "adjust stock of "+id, id, upd, cond, func(old shop.Product) error {
+		if delta > 0 {
+			return shop.Errorf(shop.ECONFLICT, "stock of product %s is %d; it cannot go up by %d, above %d", id, old.Stock, delta, shop.MaxStock)
+		}
 		return shop.Errorf(shop.ECONFLICT, "stock of product %s is %d; it cannot go down by %d", id, old.Stock, -delta)
 	})
 }

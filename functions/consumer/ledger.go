@@ -87,6 +87,29 @@ func (l *Ledger) Claim(ctx context.Context, key string, until time.Time) (pipeli
 	return pipeline.Claimed, nil
 }
 
+// Supersede implements pipeline.Ledger with Claim's conditional PutItem, writing the key as
+// done; a failed condition means the key is done or in flight already, which is not an error.
+func (l *Ledger) Supersede(ctx context.Context, key string) error {
+	now := l.Now()
+	item := ledgerKey(key)
+	item["status"] = &types.AttributeValueMemberS{Value: done}
+	item["expiresAt"] = unix(now.Add(Retention))
+	_, err := l.Client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                aws.String(l.Table),
+		Item:                     item,
+		ConditionExpression:      aws.String("attribute_not_exists(eventKey) OR (#status = :claimed AND claimedUntil < :now)"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":claimed": &types.AttributeValueMemberS{Value: claimed}, ":now": unix(now),
+		},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &ccf) {
+		return fmt.Errorf("supersede %s: %w", key, err)
+	}
+	return nil
+}
+
 // Done implements pipeline.Ledger.
 func (l *Ledger) Done(ctx context.Context, key string) error {
 	_, err := l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{

@@ -13,15 +13,20 @@ import (
 // delivery service subscribe per customer. Other events are ignored.
 func CustomerNotification(ev Event) (Message, bool, error) {
 	var orderID, verb, customer string
+	var supersedes []string
 	switch d := ev.Detail.(type) {
 	case *OrderPlaced:
 		orderID, verb, customer = d.OrderID, " confirmed", d.CustomerID
 	case *OrderCancelled:
 		orderID, verb, customer = d.OrderID, " cancelled", d.CustomerID
+		// A confirmation arriving after the cancellation would tell the customer the opposite.
+		supersedes = []string{placedEventID(d.OrderID)}
 	default:
 		return Message{}, false, nil
 	}
-	return message(ev, subject("Order ", orderID, verb), map[string]string{"eventType": ev.Type, "customerId": customer})
+	m, ok, err := message(ev, subject("Order ", orderID, verb), map[string]string{"eventType": ev.Type, "customerId": customer})
+	m.Supersedes = supersedes
+	return m, ok, err
 }
 
 // StockAlert renders StockLow for the admin topic; other events are ignored.

@@ -177,8 +177,10 @@ func (e *Events) processedEvents(ctx *pulumi.Context, name string, args *EventsA
 // publisher declares the publisher, its on-failure queue and a mapping per table stream.
 func (e *Events) publisher(ctx *pulumi.Context, name string, args *EventsArgs, tags pulumi.StringMap) error {
 	var err error
-	// The mappings' on-failure destination: it receives a description of each batch that ran out of
-	// retries (shard, sequence numbers), from which the records can be read again.
+	// Where the publisher parks, whole, the events the bus would not take and the records it could
+	// not decode (stream.Parked); also the mappings' on-failure destination, which receives only a
+	// description (shard, sequence numbers) of a batch that ran out of retries, for the rare case
+	// the publisher could not park either.
 	e.PublishFailures, err = sqs.NewQueue(ctx, name+"-publisher-failures", &sqs.QueueArgs{
 		Name:                    pulumi.String(physicalName(ctx, "publisher-failures")),
 		SqsManagedSseEnabled:    pulumi.Bool(true),
@@ -193,7 +195,7 @@ func (e *Events) publisher(ctx *pulumi.Context, name string, args *EventsArgs, t
 		return fmt.Errorf("events %s: %w", name, err)
 	}
 	var streams pulumi.StringArray
-	env := pulumi.StringMap{"EVENT_BUS_NAME": e.Bus.Name}
+	env := pulumi.StringMap{"EVENT_BUS_NAME": e.Bus.Name, schema.FailuresQueueEnv: e.PublishFailures.Url}
 	for _, table := range streamTables {
 		streams = append(streams, args.Data.Tables[table].StreamArn)
 		env[schema.EnvVar(table)] = pulumi.String(args.Data.TableName(table))

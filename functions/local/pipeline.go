@@ -91,7 +91,7 @@ func StartPipeline(c *dynamodb.Client, tables map[string]string, log *slog.Logge
 		}})
 	}
 	publisher := &stream.Publisher{Bus: bus, BusName: "local", Orders: tables[schema.Orders], Products: tables[schema.Products],
-		Log: log.With("function", "publisher")}
+		Parking: &logParking{log: log.With("function", "publisher-failures")}, Log: log.With("function", "publisher")}
 	ctx, cancel := context.WithCancel(ctx)
 	p := &Pipeline{cancel: cancel, done: make(chan struct{})}
 	go func() {
@@ -214,6 +214,19 @@ func (b *memoryBus) deliver(ctx context.Context, s subscriber, m events.SQSMessa
 		}
 	}
 	b.log.Error("message dropped after receives", "consumer", s.handler.Consumer.Name, "messageId", m.MessageId, "receives", maxReceives)
+}
+
+// logParking is stream.Parking on the log: what the publisher would send to its failure queue,
+// as one JSON line with "msg":"parked" and the message as the queue would hold it.
+type logParking struct{ log *slog.Logger }
+
+func (l *logParking) Park(ctx context.Context, p stream.Parked) error {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	l.log.WarnContext(ctx, "parked", "message", json.RawMessage(b))
+	return nil
 }
 
 // checkSubject refuses what SNS's Publish refuses in a subject (API reference,

@@ -342,11 +342,23 @@ func (e *Events) consumer(ctx *pulumi.Context, name, consumerName, folder string
 	if err != nil {
 		return fail("queue policy", err)
 	}
+	// An event the rule cannot deliver to the queue (after EventBridge's retries) goes to the
+	// consumer's DLQ rather than being dropped; only this rule may send there too.
+	dlqPolicy, err := sqs.NewQueuePolicy(ctx, base+"-dlq-policy", &sqs.QueuePolicyArgs{
+		QueueUrl: c.DLQ.Url,
+		Policy: pulumi.All(c.DLQ.Arn, c.Rule.Arn).ApplyT(func(v []any) (string, error) {
+			return queueSendPolicy(v[0].(string), v[1].(string))
+		}).(pulumi.StringOutput),
+	}, pulumi.Parent(c.DLQ))
+	if err != nil {
+		return fail("dead-letter queue policy", err)
+	}
 	if _, err := cloudwatch.NewEventTarget(ctx, base+"-target", &cloudwatch.EventTargetArgs{
-		Rule:         c.Rule.Name,
-		EventBusName: e.Bus.Name,
-		Arn:          c.Queue.Arn,
-	}, pulumi.Parent(c.Rule), pulumi.DependsOn([]pulumi.Resource{queuePolicy})); err != nil {
+		Rule:             c.Rule.Name,
+		EventBusName:     e.Bus.Name,
+		Arn:              c.Queue.Arn,
+		DeadLetterConfig: &cloudwatch.EventTargetDeadLetterConfigArgs{Arn: c.DLQ.Arn},
+	}, pulumi.Parent(c.Rule), pulumi.DependsOn([]pulumi.Resource{queuePolicy, dlqPolicy})); err != nil {
 		return fail("target", err)
 	}
 
@@ -389,7 +401,8 @@ func (e *Events) consumer(ctx *pulumi.Context, name, consumerName, folder string
 	return nil
 }
 
-// queueSendPolicy lets EventBridge send to the queue only on behalf of the one rule.
+// queueSendPolicy lets EventBridge send to the queue only on behalf of the one rule (to a
+// consumer's queue as the rule's target, to its DLQ as the target's dead-letter queue).
 func queueSendPolicy(queueArn, ruleArn string) (string, error) {
 	b, err := json.Marshal(map[string]any{
 		"Version": "2012-10-17",

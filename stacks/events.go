@@ -177,8 +177,10 @@ func (e *Events) processedEvents(ctx *pulumi.Context, name string, args *EventsA
 // publisher declares the publisher, its on-failure queue and a mapping per table stream.
 func (e *Events) publisher(ctx *pulumi.Context, name string, args *EventsArgs, tags pulumi.StringMap) error {
 	var err error
-	// The mappings' on-failure destination: it receives a description of each batch that ran out of
-	// retries (shard, sequence numbers), from which the records can be read again.
+	// Where the publisher parks, whole, the events the bus would not take and the records it could
+	// not decode (stream.Parked); also the mappings' on-failure destination, which receives only a
+	// description (shard, sequence numbers) of a batch that ran out of retries, for the rare case
+	// the publisher could not park either.
 	e.PublishFailures, err = sqs.NewQueue(ctx, name+"-publisher-failures", &sqs.QueueArgs{
 		Name:                    pulumi.String(physicalName(ctx, "publisher-failures")),
 		SqsManagedSseEnabled:    pulumi.Bool(true),
@@ -193,7 +195,7 @@ func (e *Events) publisher(ctx *pulumi.Context, name string, args *EventsArgs, t
 		return fmt.Errorf("events %s: %w", name, err)
 	}
 	var streams pulumi.StringArray
-	env := pulumi.StringMap{"EVENT_BUS_NAME": e.Bus.Name}
+	env := pulumi.StringMap{"EVENT_BUS_NAME": e.Bus.Name, schema.FailuresQueueEnv: e.PublishFailures.Url}
 	for _, table := range streamTables {
 		streams = append(streams, args.Data.Tables[table].StreamArn)
 		env[schema.EnvVar(table)] = pulumi.String(args.Data.TableName(table))
@@ -340,11 +342,23 @@ func (e *Events) consumer(ctx *pulumi.Context, name, consumerName, folder string
 	if err != nil {
 		return fail("queue policy", err)
 	}
+	// An event the rule cannot deliver to the queue (after EventBridge's retries) goes to the
+	// consumer's DLQ rather than being dropped; only this rule may send there too.
+	dlqPolicy, err := sqs.NewQueuePolicy(ctx, base+"-dlq-policy", &sqs.QueuePolicyArgs{
+		QueueUrl: c.DLQ.Url,
+		Policy: pulumi.All(c.DLQ.Arn, c.Rule.Arn).ApplyT(func(v []any) (string, error) {
+			return queueSendPolicy(v[0].(string), v[1].(string))
+		}).(pulumi.StringOutput),
+	}, pulumi.Parent(c.DLQ))
+	if err != nil {
+		return fail("dead-letter queue policy", err)
+	}
 	if _, err := cloudwatch.NewEventTarget(ctx, base+"-target", &cloudwatch.EventTargetArgs{
-		Rule:         c.Rule.Name,
-		EventBusName: e.Bus.Name,
-		Arn:          c.Queue.Arn,
-	}, pulumi.Parent(c.Rule), pulumi.DependsOn([]pulumi.Resource{queuePolicy})); err != nil {
+		Rule:             c.Rule.Name,
+		EventBusName:     e.Bus.Name,
+		Arn:              c.Queue.Arn,
+		DeadLetterConfig: &cloudwatch.EventTargetDeadLetterConfigArgs{Arn: c.DLQ.Arn},
+	}, pulumi.Parent(c.Rule), pulumi.DependsOn([]pulumi.Resource{queuePolicy, dlqPolicy})); err != nil {
 		return fail("target", err)
 	}
 
@@ -387,7 +401,8 @@ func (e *Events) consumer(ctx *pulumi.Context, name, consumerName, folder string
 	return nil
 }
 
-// queueSendPolicy lets EventBridge send to the queue only on behalf of the one rule.
+// queueSendPolicy lets EventBridge send to the queue only on behalf of the one rule (to a
+// consumer's queue as the rule's target, to its DLQ as the target's dead-letter queue).
 func queueSendPolicy(queueArn, ruleArn string) (string, error) {
 	b, err := json.Marshal(map[string]any{
 		"Version": "2012-10-17",

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -15,6 +17,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 
 	"shopstack/engine"
+	"shopstack/functions/consumer"
 )
 
 // TestInvalidConfigRegistersNothing: each bad value fails the program before any resource
@@ -84,6 +87,8 @@ func TestInvalidConfigRegistersNothing(t *testing.T) {
 			wantErr: []string{"shopstack:checkoutProvisionedConcurrency", "10 to 90"}},
 		{name: "identity region outside the regions", set: map[string]string{"shopstack:identityRegion": "eu-west-1"},
 			wantErr: []string{"shopstack:identityRegion", `"eu-west-1" is not one of the regions`}},
+		{name: "archive outlives the consumers' ledger", set: map[string]string{"shopstack:eventArchiveRetentionDays": strconv.Itoa(int(consumer.Retention/(24*time.Hour)) + 1)},
+			wantErr: []string{"shopstack:eventArchiveRetentionDays", "ledger"}},
 		{name: "every problem at once", set: map[string]string{"shopstack:environment": "qa", "shopstack:functionMemoryMb": "1", "shopstack:regions": `[]`},
 			wantErr: []string{"shopstack:environment", "shopstack:functionMemoryMb", "shopstack:regions"}},
 	}

@@ -166,6 +166,18 @@ func TestConsumers(t *testing.T) {
 				assert.Equal(t, queue.State["arn"], target.Inputs["arn"])
 				assert.Equal(t, rule.State["name"], target.Inputs["rule"])
 				assert.Equal(t, bus.State["name"], target.Inputs["eventBusName"])
+				// An event the rule cannot deliver to the queue goes to the consumer's DLQ, which
+				// lets that rule alone send to it.
+				assert.Equal(t, map[string]any{"arn": dlq.State["arn"]}, target.Inputs["deadLetterConfig"])
+				dlqPolicy, err := g.Named(evQueuePolicyType, base+"-dlq-policy")
+				require.NoError(t, err)
+				assert.Equal(t, dlq.State["url"], dlqPolicy.Inputs["queueUrl"])
+				var dlqDoc map[string]any
+				require.NoError(t, json.Unmarshal([]byte(dlqPolicy.Inputs["policy"].(string)), &dlqDoc))
+				require.Len(t, dlqDoc["Statement"].([]any), 1)
+				dst := dlqDoc["Statement"].([]any)[0].(map[string]any)
+				assert.Equal(t, dlq.State["arn"], dst["Resource"])
+				assert.Equal(t, map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": rule.State["arn"]}}, dst["Condition"])
 
 				assert.Equal(t, true, queue.Inputs["sqsManagedSseEnabled"])
 				assert.Equal(t, true, dlq.Inputs["sqsManagedSseEnabled"])

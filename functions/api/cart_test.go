@@ -1,11 +1,21 @@
 package api_test
 
 import (
+	"context"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"shopstack/functions/dynamotest"
+	"shopstack/functions/schema"
 )
 
 func TestCartSetAndGet(t *testing.T) {
@@ -50,7 +60,6 @@ func TestCartSetAndGet(t *testing.T) {
 		code   string
 	}{
 		"anonymous":       {anon, "/carts/c1/items/" + mug, `{"quantity":1}`, 401, "unauthorized"},
-		"someone else":    {bob, "/carts/c1/items/" + mug, `{"quantity":1}`, 403, "forbidden"},
 		"unknown product": {alice, "/carts/c1/items/nope", `{"quantity":1}`, 404, "not_found"},
 		"too many":        {alice, "/carts/c1/items/" + mug, `{"quantity":100}`, 400, "invalid"},
 		"negative":        {alice, "/carts/c1/items/" + mug, `{"quantity":-1}`, 400, "invalid"},
@@ -74,7 +83,7 @@ func TestCartSetAndGet(t *testing.T) {
 		status int
 	}{
 		"anonymous":    {anon, "/carts/c1", 401},
-		"someone else": {bob, "/carts/c1", 403},
+		"someone else": {bob, "/carts/c1", 404},
 		"missing":      {alice, "/carts/c2", 404},
 		"bad id":       {alice, "/carts/" + strings.Repeat("x", 65), 400},
 	} {
@@ -104,7 +113,7 @@ func TestCartDelete(t *testing.T) {
 	assert.Equal(t, map[string]any{"amount": 0.0, "currency": ""}, r.json["total"])
 
 	assert.Equal(t, 401, f.do("DELETE", "/carts/c1/items/"+mug, anon, "").StatusCode)
-	assert.Equal(t, 403, f.do("DELETE", "/carts/c1/items/"+mug, bob, "").StatusCode)
+	assert.Equal(t, 404, f.do("DELETE", "/carts/c1/items/"+mug, bob, "").StatusCode, "bob has no cart c1")
 	assert.Equal(t, 404, f.do("DELETE", "/carts/none/items/"+mug, alice, "").StatusCode)
 	assert.Equal(t, 400, f.do("DELETE", "/carts/c1/items/x%20y", alice, "").StatusCode)
 }
@@ -117,4 +126,90 @@ func TestCartLineLimit(t *testing.T) {
 	r := f.do("PUT", "/carts/big/items/"+f.product("P", "bulk", 100, 1), alice, `{"quantity":1}`)
 	assert.Equal(t, 422, r.StatusCode)
 	assert.Contains(t, r.errMessage(), "at most 50")
+}
+
+// Cart ids are chosen by clients, so a cart is its owner's id: another customer's id is
+// just a cart of the caller's own (404 until they fill it), never a 403 that tells the id
+// exists, and no customer can take an id away from another.
+func TestCartsBelongToTheirOwner(t *testing.T) {
+	f := newFixture(t)
+	mug := f.product("Mug", "kitchen", 1200, 5)
+	lamp := f.product("Lamp", "lighting", 4500, 5)
+	f.cart(alice, "c1", mug, 2)
+
+	g := f.do("GET", "/carts/c1", bob, "")
+	assert.Equal(t, 404, g.StatusCode, "bob has no cart c1: %s", g.Body)
+	assert.NotContains(t, g.errMessage(), "another customer")
+	d := f.do("DELETE", "/carts/c1/items/"+mug, bob, "")
+	assert.Equal(t, 404, d.StatusCode, d.Body)
+	o := f.do("POST", "/orders", bob, `{"cartId":"c1"}`, "Idempotency-Key", "bob-1")
+	assert.Equal(t, 404, o.StatusCode, o.Body)
+
+	// Bob's c1 is his own cart; alice's is untouched.
+	r := f.do("PUT", "/carts/c1/items/"+lamp, bob, `{"quantity":1}`)
+	require.Equal(t, 200, r.StatusCode, r.Body)
+	require.Len(t, r.json["items"].([]any), 1)
+	assert.Equal(t, lamp, r.json["items"].([]any)[0].(map[string]any)["productId"])
+	mine := f.do("GET", "/carts/c1", alice, "")
+	require.Equal(t, 200, mine.StatusCode, mine.Body)
+	require.Len(t, mine.json["items"].([]any), 1)
+	assert.Equal(t, mug, mine.json["items"].([]any)[0].(map[string]any)["productId"])
+
+	// Writing first to an id someone else will use blocks nothing.
+	f.do("PUT", "/carts/next/items/"+mug, bob, `{"quantity":0}`)
+	f.do("PUT", "/carts/next2/items/"+mug, bob, `{"quantity":1}`)
+	assert.Equal(t, 200, f.do("PUT", "/carts/next/items/"+mug, alice, `{"quantity":1}`).StatusCode)
+	assert.Equal(t, 200, f.do("PUT", "/carts/next2/items/"+mug, alice, `{"quantity":1}`).StatusCode)
+
+	// Each checks out their own c1.
+	a := f.checkout(alice, "c1", "a-1")
+	require.Equal(t, 201, a.StatusCode, a.Body)
+	assert.Equal(t, 2400.0, a.json["total"].(map[string]any)["amount"])
+	b := f.checkout(bob, "c1", "b-1")
+	require.Equal(t, 201, b.StatusCode, b.Body)
+	assert.Equal(t, 4500.0, b.json["total"].(map[string]any)["amount"])
+}
+
+// TestNoEmptyCartsAreKept: a signed-in user cannot fill the carts table with empty carts —
+// quantity 0 on a cart that does not exist writes nothing, and a cart emptied by its owner
+// expires at once (it reads as not found, and TTL deletes it).
+func TestNoEmptyCartsAreKept(t *testing.T) {
+	f := newFixture(t)
+	mug := f.product("Mug", "kitchen", 1200, 5)
+	for i := 0; i < 10; i++ {
+		r := f.cart(bob, fmt.Sprintf("empty-%d", i), mug, 0)
+		assert.Empty(t, r.json["items"])
+		assert.Equal(t, 404, f.do("GET", fmt.Sprintf("/carts/empty-%d", i), bob, "").StatusCode)
+	}
+	f.cart(alice, "c1", mug, 1)
+	assert.Equal(t, 1, f.liveCarts(), "alice's one cart")
+	r := f.do("DELETE", "/carts/c1/items/"+mug, alice, "")
+	require.Equal(t, 200, r.StatusCode, r.Body)
+	assert.Empty(t, r.json["items"])
+	assert.Equal(t, 404, f.do("GET", "/carts/c1", alice, "").StatusCode, "an emptied cart is gone")
+	f.cart(alice, "c2", mug, 2)
+	f.cart(alice, "c2", mug, 0)
+	assert.Equal(t, 404, f.do("GET", "/carts/c2", alice, "").StatusCode, "an emptied cart is gone")
+	assert.Equal(t, 0, f.liveCarts())
+
+	// An emptied cart's id can be filled again.
+	r = f.cart(alice, "c1", mug, 3)
+	assert.Len(t, r.json["items"], 1)
+	assert.Equal(t, 1, f.liveCarts())
+}
+
+// liveCarts counts the stored carts that have not expired.
+func (f *fixture) liveCarts() int {
+	f.t.Helper()
+	out, err := dynamotest.Client(f.t).Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(f.tables[schema.Carts])})
+	require.NoError(f.t, err)
+	n := 0
+	for _, it := range out.Items {
+		exp, err := strconv.ParseInt(it["expiresAt"].(*types.AttributeValueMemberN).Value, 10, 64)
+		require.NoError(f.t, err)
+		if exp > time.Now().Unix() {
+			n++
+		}
+	}
+	return n
 }

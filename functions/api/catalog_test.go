@@ -2,12 +2,15 @@ package api_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"shopstack/functions/shop"
 )
 
 func TestCatalogCreate(t *testing.T) {
@@ -205,4 +208,101 @@ func TestCatalogStock(t *testing.T) {
 		})
 	}
 	assert.Equal(t, 2, f.stock(id))
+}
+
+// A product's currency is fixed at creation: carts and orders are priced in one currency,
+// so changing it would turn every cart holding the product into errors.
+func TestProductCurrencyIsImmutable(t *testing.T) {
+	f := newFixture(t)
+	mug := f.product("Mug", "kitchen", 1200, 5)
+	lamp := f.product("Lamp", "lighting", 4500, 5)
+	f.cart(alice, "c1", mug, 1)
+
+	r := f.do("PUT", "/products/"+mug, admin, `{"name":"Mug","category":"kitchen","price":{"amount":1300,"currency":"USD"},"lowStockThreshold":0}`)
+	assert.Equal(t, 422, r.StatusCode, r.Body)
+	assert.Equal(t, "unprocessable", r.errCode())
+	assert.Contains(t, r.errMessage(), "EUR")
+	p := f.do("GET", "/products/"+mug, anon, "")
+	assert.Equal(t, map[string]any{"amount": 1200.0, "currency": "EUR"}, p.json["price"], "a refused update changes nothing")
+
+	g := f.do("GET", "/carts/c1", alice, "")
+	assert.Equal(t, 200, g.StatusCode, g.Body)
+	a := f.do("PUT", "/carts/c1/items/"+lamp, alice, `{"quantity":1}`)
+	assert.Equal(t, 200, a.StatusCode, a.Body)
+	o := f.checkout(alice, "c1", "k")
+	assert.Equal(t, 201, o.StatusCode, o.Body)
+
+	// The same currency with a new amount is an ordinary update.
+	r = f.do("PUT", "/products/"+lamp, admin, `{"name":"Lamp","category":"lighting","price":{"amount":4000,"currency":"EUR"},"lowStockThreshold":0}`)
+	assert.Equal(t, 200, r.StatusCode, r.Body)
+}
+
+// TestProductNamesRefuseControlAndBidiCharacters: a name is one line of plain text — it
+// shows in subjects of alerts (SNS refuses line breaks and control characters) and in
+// admin screens, where a bidi override makes it read backwards. Descriptions may hold
+// newlines and tabs but no other control characters or bidi controls.
+func TestProductNamesRefuseControlAndBidiCharacters(t *testing.T) {
+	f := newFixture(t)
+	body := func(name, description string) string {
+		b, _ := json.Marshal(map[string]any{"name": name, "description": description, "category": "kitchen",
+			"price": map[string]any{"amount": 1200, "currency": "EUR"}, "stock": 5})
+		return string(b)
+	}
+	id := f.product("Teapot", "kitchen", 1200, 5)
+	for name, c := range map[string]struct {
+		name, description string
+		status            int
+	}{
+		"newline in name":         {"Tea\npot", "", 400},
+		"carriage return in name": {"Tea\rpot", "", 400},
+		"tab in name":             {"Tea\tpot", "", 400},
+		"C1 next line in name":    {"Tea\u0085pot", "", 400},
+		"C1 CSI in name":          {"Tea\u009bpot", "", 400},
+		"line separator in name":  {"Tea\u2028pot", "", 400},
+		"RTL override in name":    {"\u202eTeapot", "", 400},
+		"isolate in name":         {"Tea\u2066pot", "", 400},
+		"RLM in name":             {"Tea\u200fpot", "", 400},
+		"C1 in description":       {"Teapot", "Holds\u0085tea", 400},
+		"bidi in description":     {"Teapot", "Holds \u202etea", 400},
+		"accents and CJK":         {"Théière 茶壶", "", 201},
+		"newline in description":  {"Teapot", "Holds tea.\n\tHot.", 201},
+		"joiner emoji in name":    {"Tea 👩‍🍳", "", 201},
+		"right-to-left text (ok)": {"إبريق شاي", "", 201},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := f.do("POST", "/products", admin, body(c.name, c.description))
+			assert.Equal(t, c.status, r.StatusCode, r.Body)
+			if c.status == 400 {
+				assert.Equal(t, "invalid", r.errCode())
+				u := f.do("PUT", "/products/"+id, admin, strings.Replace(body(c.name, c.description), `,"stock":5`, "", 1))
+				assert.Equal(t, 400, u.StatusCode, u.Body)
+			}
+		})
+	}
+}
+
+// TestStockNeverExceedsMax: stock is bounded by shop.MaxStock at creation, and stays so
+// through adjustments and the restock of a cancelled order.
+func TestStockNeverExceedsMax(t *testing.T) {
+	f := newFixture(t)
+	p := f.product("Bulk", "bulk", 100, shop.MaxStock-1)
+	r := f.do("POST", "/products/"+p+"/stock", admin, `{"delta":2}`)
+	assert.Equal(t, 409, r.StatusCode, r.Body)
+	assert.Equal(t, "conflict", r.errCode())
+	assert.Equal(t, shop.MaxStock-1, f.stock(p))
+	r = f.do("POST", "/products/"+p+"/stock", admin, `{"delta":1}`)
+	assert.Equal(t, 200, r.StatusCode, r.Body)
+	assert.Equal(t, shop.MaxStock, f.stock(p))
+
+	// An order of 3 leaves MaxStock-3; the admin adds 3 back; cancelling would make MaxStock+3.
+	f.cart(alice, "c1", p, 3)
+	o := f.checkout(alice, "c1", "k1")
+	require.Equal(t, 201, o.StatusCode, o.Body)
+	require.Equal(t, 200, f.do("POST", "/products/"+p+"/stock", admin, `{"delta":3}`).StatusCode)
+	c := f.do("POST", "/orders/"+o.str("orderId")+"/cancel", alice, "")
+	assert.Equal(t, 409, c.StatusCode, c.Body)
+	assert.Equal(t, "conflict", c.errCode())
+	assert.Contains(t, c.errMessage(), p)
+	assert.Equal(t, shop.MaxStock, f.stock(p))
+	assert.Equal(t, "placed", f.do("GET", "/orders/"+o.str("orderId"), alice, "").str("status"), "a refused cancel changes nothing")
 }

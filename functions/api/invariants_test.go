@@ -107,3 +107,45 @@ func TestInvariantCancelRestocksOnce(t *testing.T) {
 	assert.Equal(t, map[int]int{200: 1, 409: N - 1}, count)
 	assert.Equal(t, 10, f.stock(p))
 }
+
+// Retries of one checkout whose cart takes the last of the stock: every answer is the
+// order the key placed, or a 409 conflict saying that checkout is in progress — never
+// out_of_stock for the stock the key's own order took. Several rounds, since the losing
+// retries race the winner differently each time.
+func TestInvariantRetriesOfAKeyAreNeverOutOfStock(t *testing.T) {
+	const N, rounds = 16, 4
+	f := newFixture(t)
+	for round := 0; round < rounds; round++ {
+		p := f.product("Last two", "rare", 999, 2)
+		cart, key := fmt.Sprintf("c%d", round), fmt.Sprintf("k%d", round)
+		f.cart(alice, cart, p, 2)
+
+		statuses := make([]int, N)
+		codes, messages, orders := make([]string, N), make([]string, N), make([]string, N)
+		parallel(N, func(i int) {
+			r := f.checkout(alice, cart, key)
+			statuses[i], codes[i], messages[i], orders[i] = r.StatusCode, r.errCode(), r.errMessage(), r.str("orderId")
+		})
+		placed := map[string]bool{}
+		for i := range statuses {
+			switch statuses[i] {
+			case 201:
+				placed[orders[i]] = true
+			case 409:
+				assert.Equal(t, "conflict", codes[i], "round %d retry %d: %s", round, i, messages[i])
+				assert.Contains(t, messages[i], "in progress", "round %d retry %d", round, i)
+			default:
+				t.Errorf("round %d retry %d: status %d (%s: %s)", round, i, statuses[i], codes[i], messages[i])
+			}
+		}
+		assert.Len(t, placed, 1, "round %d: one order per key", round)
+		assert.Equal(t, 0, f.stock(p), "round %d", round)
+
+		// The same key with another cart holding the exhausted product is still the key's misuse.
+		f.cart(alice, cart+"-other", p, 1)
+		other := f.checkout(alice, cart+"-other", key)
+		assert.Equal(t, 422, other.StatusCode, other.Body)
+		assert.Equal(t, "unprocessable", other.errCode())
+	}
+	assert.Len(t, f.do("GET", "/orders", alice, "").json["orders"].([]any), rounds)
+}

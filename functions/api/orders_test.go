@@ -3,8 +3,10 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -14,6 +16,7 @@ import (
 
 	"shopstack/functions/dynamotest"
 	"shopstack/functions/schema"
+	"shopstack/functions/shop"
 )
 
 func TestCheckout(t *testing.T) {
@@ -69,10 +72,10 @@ func TestCheckout(t *testing.T) {
 	assert.Equal(t, 2, f.stock(mug))
 	assert.Equal(t, 200, f.do("GET", "/carts/c3", alice, "").StatusCode)
 
-	// An empty cart cannot be checked out.
+	// An emptied cart is gone, so there is nothing to check out.
 	f.cart(alice, "c4", mug, 1)
 	f.cart(alice, "c4", mug, 0)
-	assert.Equal(t, 422, f.checkout(alice, "c4", "key-4").StatusCode)
+	assert.Equal(t, 404, f.checkout(alice, "c4", "key-4").StatusCode)
 
 	// The subtests run in any order; only "header case" consumes a cart, its own.
 	f.cart(alice, "c5", mug, 1)
@@ -88,7 +91,7 @@ func TestCheckout(t *testing.T) {
 		"no key":        {alice, `{"cartId":"c2"}`, nil, 400, "invalid"},
 		"bad key":       {alice, `{"cartId":"c2"}`, []string{"Idempotency-Key", "has space"}, 400, "invalid"},
 		"long key":      {alice, `{"cartId":"c2"}`, []string{"Idempotency-Key", strings.Repeat("k", 129)}, 400, "invalid"},
-		"other's cart":  {bob, `{"cartId":"c2"}`, []string{"Idempotency-Key", "k"}, 403, "forbidden"},
+		"other's cart":  {bob, `{"cartId":"c2"}`, []string{"Idempotency-Key", "k"}, 404, "not_found"},
 		"missing cart":  {alice, `{"cartId":"zz"}`, []string{"Idempotency-Key", "k"}, 404, "not_found"},
 		"bad cart id":   {alice, `{"cartId":"a b"}`, []string{"Idempotency-Key", "k"}, 400, "invalid"},
 		"no cart id":    {alice, `{}`, []string{"Idempotency-Key", "k"}, 400, "invalid"},
@@ -205,4 +208,34 @@ func TestOrderCancel(t *testing.T) {
 	assert.Equal(t, 409, r.StatusCode)
 	assert.Contains(t, r.errMessage(), "shipped")
 	assert.Equal(t, 9, f.stock(mug))
+}
+
+// A key whose record expired (past expiresAt, not yet deleted by TTL, which can take up to
+// two days) is unused: it places a new order, whatever cart it named before.
+func TestCheckoutKeyReusedAfterExpiry(t *testing.T) {
+	f := newFixture(t)
+	mug := f.product("Mug", "kitchen", 1200, 5)
+	expired := time.Now().Add(-time.Hour)
+	_, err := dynamotest.Client(t).PutItem(context.Background(), &dynamodb.PutItemInput{
+		TableName: aws.String(f.tables[schema.Idempotency]),
+		Item: map[string]types.AttributeValue{
+			"idempotencyId": &types.AttributeValueMemberS{Value: shop.IdempotencyID(alice.sub, "old-key")},
+			"ownerId":       &types.AttributeValueMemberS{Value: alice.sub},
+			"cartId":        &types.AttributeValueMemberS{Value: "long-gone"},
+			"orderId":       &types.AttributeValueMemberS{Value: "long-gone-order"},
+			"createdAt":     &types.AttributeValueMemberS{Value: expired.Add(-shop.IdempotencyTTL).UTC().Format(time.RFC3339)},
+			"expiresAt":     &types.AttributeValueMemberN{Value: strconv.FormatInt(expired.Unix(), 10)},
+		},
+	})
+	require.NoError(t, err)
+	f.cart(alice, "c1", mug, 2)
+
+	r := f.checkout(alice, "c1", "old-key")
+	require.Equal(t, 201, r.StatusCode, r.Body)
+	assert.Empty(t, r.Headers["Idempotent-Replayed"])
+	assert.Equal(t, 3, f.stock(mug))
+	again := f.checkout(alice, "c1", "old-key")
+	require.Equal(t, 201, again.StatusCode, again.Body)
+	assert.Equal(t, r.str("orderId"), again.str("orderId"))
+	assert.Equal(t, "true", again.Headers["Idempotent-Replayed"])
 }

@@ -255,4 +255,43 @@ type memLedger struct{}
 func (memLedger) Claim(context.Context, string, time.Time) (pipeline.Claim, error) {
 	return pipeline.Claimed, nil
 }
-func (memLedger) Done(context.Context, string) error { return nil }
+func (memLedger) Done(context.Context, string) error      { return nil }
+func (memLedger) Supersede(context.Context, string) error { return nil }
+
+// TestCancelledBeforePlacedNotifiesOnlyTheCancellation: consumer queues are standard SQS and
+// the publisher may park an event to republish it later, so an order's OrderCancelled can
+// arrive before its OrderPlaced. The customer hears of the cancellation only: a confirmation
+// after it would say the opposite of the truth. In order, both are notified.
+func TestCancelledBeforePlacedNotifiesOnlyTheCancellation(t *testing.T) {
+	at := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	image := func(id, status string) *pipeline.OrderImage {
+		return &pipeline.OrderImage{ID: id, OwnerID: "alice-sub", Status: status, Total: pipeline.Amount{Amount: 7500, Currency: "EUR"}, CreatedAt: at, UpdatedAt: at}
+	}
+	events := func(id string) (placed, cancelled pipeline.Event) {
+		p := pipeline.OrderEvents(nil, image(id, "placed"))
+		c := pipeline.OrderEvents(image(id, "placed"), image(id, "cancelled"))
+		require.Len(t, p, 1)
+		require.Len(t, c, 1)
+		return p[0], c[0]
+	}
+	f := newFixture(t, "notifications", pipeline.CustomerNotification)
+
+	placedEv, cancelledEv := events("o1")
+	assert.Empty(t, f.handle(t, message(t, "m1", cancelledEv.Type, cancelledEv.Detail)))
+	assert.Empty(t, f.handle(t, message(t, "m2", placedEv.Type, placedEv.Detail)))
+	assert.Empty(t, f.handle(t, message(t, "m3", cancelledEv.Type, cancelledEv.Detail)), "a redelivery")
+	var subjects []string
+	for _, p := range f.topic.published {
+		subjects = append(subjects, aws.ToString(p.Subject))
+	}
+	assert.Equal(t, []string{"Order o1 cancelled"}, subjects)
+
+	placedEv, cancelledEv = events("o2")
+	assert.Empty(t, f.handle(t, message(t, "m4", placedEv.Type, placedEv.Detail)))
+	assert.Empty(t, f.handle(t, message(t, "m5", cancelledEv.Type, cancelledEv.Detail)))
+	subjects = subjects[:0]
+	for _, p := range f.topic.published[1:] {
+		subjects = append(subjects, aws.ToString(p.Subject))
+	}
+	assert.Equal(t, []string{"Order o2 confirmed", "Order o2 cancelled"}, subjects)
+}

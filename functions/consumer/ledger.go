@@ -22,9 +22,15 @@ type LedgerClient interface {
 
 var _ LedgerClient = (*dynamodb.Client)(nil)
 
-// Retention is how long a handled event is remembered: longer than a message can live in a
-// queue (4 days) or wait in its dead-letter queue for a redrive (14 days).
-const Retention = 15 * 24 * time.Hour
+// RetentionDays is how long a handled event is remembered: longer than a message can live in
+// a queue (4 days) or wait in its dead-letter queue for a redrive (14 days), and at least as
+// long as the bus archive keeps events (the stack refuses eventArchiveRetentionDays above it),
+// so replaying the archive never notifies twice. A claim is written after the event was
+// archived, so its expiry is never earlier than the archived event's.
+const RetentionDays = 30
+
+// Retention is RetentionDays as a duration.
+const Retention = RetentionDays * 24 * time.Hour
 
 // Ledger is pipeline.Ledger on the processed-events table (functions/schema): one item per
 // consumer and event id, expiring through the table's TTL.
@@ -79,6 +85,29 @@ func (l *Ledger) Claim(ctx context.Context, key string, until time.Time) (pipeli
 		return 0, fmt.Errorf("claim %s: %w", key, err)
 	}
 	return pipeline.Claimed, nil
+}
+
+// Supersede implements pipeline.Ledger with Claim's conditional PutItem, writing the key as
+// done; a failed condition means the key is done or in flight already, which is not an error.
+func (l *Ledger) Supersede(ctx context.Context, key string) error {
+	now := l.Now()
+	item := ledgerKey(key)
+	item["status"] = &types.AttributeValueMemberS{Value: done}
+	item["expiresAt"] = unix(now.Add(Retention))
+	_, err := l.Client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                aws.String(l.Table),
+		Item:                     item,
+		ConditionExpression:      aws.String("attribute_not_exists(eventKey) OR (#status = :claimed AND claimedUntil < :now)"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":claimed": &types.AttributeValueMemberS{Value: claimed}, ":now": unix(now),
+		},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &ccf) {
+		return fmt.Errorf("supersede %s: %w", key, err)
+	}
+	return nil
 }
 
 // Done implements pipeline.Ledger.

@@ -116,3 +116,14 @@ func TestLoopbackURL(t *testing.T) {
 		assert.Equal(t, want, u.String())
 	}
 }
+
+// TestCheckSubject: the local SNS stand-in refuses the subjects SNS refuses.
+func TestCheckSubject(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"Order o1 confirmed": true, "Théière": true, strings.Repeat("a", 99): true,
+		"": false, strings.Repeat("a", 100): false, strings.Repeat("é", 50): false,
+		"Tea\npot": false, "Tea\tpot": false, "Tea\u0085pot": false, "Tea\u2028pot": false, "Tea\xffpot": false,
+	} {
+		assert.Equal(t, ok, checkSubject(s) == nil, "%q", s)
+	}
+}

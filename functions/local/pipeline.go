@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -89,7 +91,7 @@ func StartPipeline(c *dynamodb.Client, tables map[string]string, log *slog.Logge
 		}})
 	}
 	publisher := &stream.Publisher{Bus: bus, BusName: "local", Orders: tables[schema.Orders], Products: tables[schema.Products],
-		Log: log.With("function", "publisher")}
+		Parking: &logParking{log: log.With("function", "publisher-failures")}, Log: log.With("function", "publisher")}
 	ctx, cancel := context.WithCancel(ctx)
 	p := &Pipeline{cancel: cancel, done: make(chan struct{})}
 	go func() {
@@ -214,6 +216,38 @@ func (b *memoryBus) deliver(ctx context.Context, s subscriber, m events.SQSMessa
 	b.log.Error("message dropped after receives", "consumer", s.handler.Consumer.Name, "messageId", m.MessageId, "receives", maxReceives)
 }
 
+// logParking is stream.Parking on the log: what the publisher would send to its failure queue,
+// as one JSON line with "msg":"parked" and the message as the queue would hold it.
+type logParking struct{ log *slog.Logger }
+
+func (l *logParking) Park(ctx context.Context, p stream.Parked) error {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	l.log.WarnContext(ctx, "parked", "message", json.RawMessage(b))
+	return nil
+}
+
+// checkSubject refuses what SNS's Publish refuses in a subject (API reference,
+// PublishInput.Subject: "UTF-8 text with no line breaks or control characters, and less than
+// 100 characters long"). Whether SNS counts characters or bytes is not stated; this counts
+// bytes, the stricter reading, so the stand-in is never kinder than SNS.
+func checkSubject(s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("InvalidParameter: subject %q is not valid UTF-8", s)
+	}
+	if s == "" || len(s) >= 100 {
+		return fmt.Errorf("InvalidParameter: subject %q must be 1 to 99 characters", s)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return fmt.Errorf("InvalidParameter: subject %q holds a line break or control character (%U)", s, r)
+		}
+	}
+	return nil
+}
+
 // logNotifier is pipeline.Notifier on the log: what the consumer would publish to its SNS topic,
 // as one JSON line with "msg":"notification" and the order or product it is about.
 type logNotifier struct {
@@ -234,6 +268,9 @@ func (n *logNotifier) Notify(ctx context.Context, m pipeline.Message) error {
 	}
 	if err := json.Unmarshal([]byte(m.Body), &body); err != nil {
 		return errors.Join(errors.New("notification body is not JSON"), err)
+	}
+	if err := checkSubject(m.Subject); err != nil {
+		return err
 	}
 	attrs := []any{"topic", n.topic, "eventType", body.Type, "subject", m.Subject, "attributes", m.Attributes}
 	if body.Detail.OrderID != "" {

@@ -124,7 +124,7 @@ func Start(ctx context.Context, opts Options) (_ *Platform, err error) {
 		return nil, fmt.Errorf("local: %w", err)
 	}
 	p.URL = "http://" + l.Addr().String() + "/"
-	p.srv = &http.Server{Handler: openapi.Serve(server), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	p.srv = &http.Server{Handler: LoopbackHosts(openapi.Serve(server)), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	go func() { p.served <- p.srv.Serve(l) }()
 	return p, nil
 }

@@ -99,6 +99,8 @@ func TestPlatform(t *testing.T) {
 		assert.Equal(t, shop.Money{Amount: 6998, Currency: "EUR"}, cart.Total)
 		c.json("GET", "carts/alice-cart", alice, nil, 200, &cart)
 		assert.Equal(t, 2, cart.Items[0].Quantity)
+		bob := map[string]string{local.DevUserHeader: "bob"}
+		c.json("GET", "carts/alice-cart", bob, nil, 404, nil) // another customer's cart id is bob's own, empty
 
 		var order shop.Order
 		h := c.json("POST", "orders", map[string]string{local.DevUserHeader: "alice", "Idempotency-Key": "flow-1"}, `{"cartId":"alice-cart"}`, 201, &order)
@@ -125,6 +127,31 @@ func TestPlatform(t *testing.T) {
 		c.json("GET", "products/seed-kettle", nil, nil, 200, &kettle)
 		assert.Equal(t, 40, kettle.Stock, "cancelling restocks")
 		c.json("POST", "orders/"+order.ID+"/cancel", alice, nil, 409, nil)
+	})
+
+	t.Run("only loopback Host headers are served (DNS rebinding)", func(t *testing.T) {
+		// A web page on a domain re-pointed at 127.0.0.1 reaches the local API with its own
+		// name as Host; the development headers would make it an admin.
+		for host, want := range map[string]int{
+			"evil.example": 403, "evil.example:3001": 403, "127.0.0.1.nip.io": 403, "10.0.0.1": 403, "localhost.evil.example": 403,
+			"localhost": 200, "LOCALHOST:3001": 200, "127.0.0.1": 200, "127.0.0.1:3001": 200, "[::1]:3001": 200,
+		} {
+			for _, path := range []string{"products", strings.TrimPrefix(openapi.Path, "/")} {
+				req, err := http.NewRequest("GET", p.URL+path, nil)
+				require.NoError(t, err)
+				req.Host = host
+				req.Header.Set(local.DevUserHeader, "root")
+				req.Header.Set(local.DevGroupsHeader, "admin")
+				resp, err := http.DefaultClient.Do(req)
+				require.NoError(t, err)
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				assert.Equal(t, want, resp.StatusCode, "Host %q %s: %s", host, path, body)
+				if want == 403 {
+					assert.Contains(t, string(body), `"code":"forbidden"`, "Host %q", host)
+				}
+			}
+		}
 	})
 
 	t.Run("identity comes from the development headers", func(t *testing.T) {

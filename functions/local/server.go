@@ -233,6 +233,34 @@ func write(w http.ResponseWriter, resp events.APIGatewayProxyResponse) {
 	_, _ = w.Write(body)
 }
 
+// LoopbackHosts serves only requests whose Host header names this machine's loopback
+// ("localhost", 127.0.0.0/8, ::1, with any port). Listening on loopback is not enough: a web
+// page on a domain its owner re-points at 127.0.0.1 (DNS rebinding) reaches the server with
+// that domain as Host, and the development headers would let it act as anyone, admin
+// included. Others get 403 in the API's error shape.
+func LoopbackHosts(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !loopbackHost(r.Host) {
+			writeJSONError(w, http.StatusForbidden, "forbidden",
+				fmt.Sprintf("host %q is not this machine's loopback; the local API answers only localhost, 127.0.0.1 and [::1]", r.Host))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 func writeJSONError(w http.ResponseWriter, status int, code, message string) {
 	write(w, errorResponse(status, newRequestID(), code, message))
 }

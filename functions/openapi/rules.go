@@ -27,9 +27,12 @@ const (
 	idPattern       = `^[A-Za-z0-9_-]+$`
 	categoryPattern = `^[a-z0-9-]+$`
 	currencyPattern = `^[A-Z]{3}$`
-	// textPattern refuses the control characters shop's checkText refuses (all but tab and
-	// newline, and DEL) and U+FFFD, which stands for invalid UTF-8.
-	textPattern = `^[^\u0000-\u0008\u000B-\u001F\u007F\uFFFD]*$`
+	// linePattern and textPattern refuse what shop's checkText refuses in one-line and
+	// multi-line text: control characters (C0 but, in multi-line text, tab and newline; DEL;
+	// C1), in one line also U+2028 and U+2029, bidi controls (U+061C, U+200E, U+200F,
+	// U+202A-U+202E, U+2066-U+2069) and U+FFFD, which stands for invalid UTF-8.
+	linePattern = `^[^\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069\uFFFD]*$`
+	textPattern = `^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\uFFFD]*$`
 	// keyPattern is printable ASCII without space.
 	keyPattern = `^[!-~]+$`
 )
@@ -91,8 +94,8 @@ var idRule = text(1, shop.MaxIDLength, idPattern, "Opaque identifier: 1 to "+str
 // bodyRules are the rules on request body fields, by JSON path. Fields of the same name
 // in several bodies share a rule, as the domain checks them with the same code.
 var bodyRules = map[string]rule{
-	"name":        required(text(1, maxNameLength, textPattern, "Display name; no control characters.")),
-	"description": text(0, maxDescriptionLength, textPattern, "Free text; newlines and tabs allowed, no other control characters. Omitted means empty."),
+	"name":        required(text(1, maxNameLength, linePattern, "Display name: one line, no control characters or bidi controls.")),
+	"description": text(0, maxDescriptionLength, textPattern, "Free text; newlines and tabs allowed, no other control characters, no bidi controls. Omitted means empty."),
 	"category":    required(text(1, maxCategoryLength, categoryPattern, `Category slug: a-z, 0-9 and '-', e.g. "kitchen".`)),
 	"price":       required(rule{description: "Unit price."}),
 	"price.amount": required(integer(1, shop.MaxPrice,

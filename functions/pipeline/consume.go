@@ -12,6 +12,10 @@ type Message struct {
 	Subject    string
 	Body       string
 	Attributes map[string]string // for subscription filter policies
+	// Supersedes are the ids of events this one makes moot (an order's OrderPlaced, once it
+	// is cancelled): should one arrive later — queues do not keep order, and a parked event
+	// is republished late — it is not notified.
+	Supersedes []string
 }
 
 // Claim is what a ledger answers to a claim.
@@ -34,6 +38,9 @@ type Ledger interface {
 	Claim(ctx context.Context, key string, until time.Time) (Claim, error)
 	// Done records that key was handled; later claims of it return false until it expires.
 	Done(ctx context.Context, key string) error
+	// Supersede records key as done unless it is done or claimed by an invocation whose claim
+	// has not expired, so a later claim of it finds it done.
+	Supersede(ctx context.Context, key string) error
 }
 
 // Notifier delivers a message to a topic.
@@ -51,6 +58,11 @@ type Render func(Event) (m Message, ok bool, err error)
 // never marked done (the invocation failed or timed out) expires at the invocation's deadline, so
 // a retry can handle the event again. The one window for a second notification is a crash between
 // the notification and marking it done.
+//
+// Handling is insensitive to the order events arrive in: an event whose message supersedes
+// others (OrderCancelled supersedes its order's OrderPlaced) marks them done before it
+// notifies, so one that arrives later is dropped as a duplicate. Only one already in flight
+// at that moment is still notified.
 type Consumer struct {
 	Name     string // scopes ledger keys, so consumers sharing a ledger never collide
 	Ledger   Ledger
@@ -87,6 +99,11 @@ func (c *Consumer) Handle(ctx context.Context, ev Event, until time.Time) (Outco
 		return Duplicate, nil
 	case InFlight:
 		return 0, fmt.Errorf("%s: %s: %w", c.Name, key, ErrInFlight)
+	}
+	for _, id := range m.Supersedes {
+		if err := c.Ledger.Supersede(ctx, c.Name+"#"+id); err != nil {
+			return 0, fmt.Errorf("%s: %s supersedes %s: %w", c.Name, key, id, err)
+		}
 	}
 	if err := c.Notifier.Notify(ctx, m); err != nil {
 		return 0, fmt.Errorf("%s: notify %s: %w", c.Name, key, err)

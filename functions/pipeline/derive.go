@@ -40,7 +40,7 @@ func OrderEvents(old, new *OrderImage) []Event {
 	switch {
 	case old == nil && new.Status == statusPlaced:
 		return []Event{{Type: TypeOrderPlaced, Detail: &OrderPlaced{
-			EventID: eventID(TypeOrderPlaced, new.ID), OrderID: new.ID, CustomerID: new.OwnerID,
+			EventID: placedEventID(new.ID), OrderID: new.ID, CustomerID: new.OwnerID,
 			Lines: new.Lines, Total: new.Total, PlacedAt: new.CreatedAt,
 		}}}
 	case new.Status == statusCancelled && (old == nil || old.Status != statusCancelled):
@@ -51,6 +51,9 @@ func OrderEvents(old, new *OrderImage) []Event {
 	}
 	return nil
 }
+
+// placedEventID is the id of an order's OrderPlaced: one per order.
+func placedEventID(orderID string) string { return eventID(TypeOrderPlaced, orderID) }
 
 // low reports whether a product is below its threshold; a threshold of 0 never is.
 func (p *ProductImage) low() bool { return p.Stock < p.LowStockThreshold }

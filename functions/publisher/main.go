@@ -12,7 +12,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"shopstack/functions/schema"
 	"shopstack/functions/stream"
 )
 
@@ -26,9 +28,10 @@ func main() {
 	lambda.Start(p.Handle)
 }
 
-// open builds the publisher from its environment: EVENT_BUS_NAME, ORDERS_TABLE, PRODUCTS_TABLE.
+// open builds the publisher from its environment: EVENT_BUS_NAME, ORDERS_TABLE, PRODUCTS_TABLE,
+// and FAILURES_QUEUE_URL (schema.FailuresQueueEnv), the queue where it parks what it cannot publish.
 func open(ctx context.Context, log *slog.Logger) (*stream.Publisher, error) {
-	env, err := requireEnv("EVENT_BUS_NAME", "ORDERS_TABLE", "PRODUCTS_TABLE")
+	env, err := requireEnv("EVENT_BUS_NAME", "ORDERS_TABLE", "PRODUCTS_TABLE", schema.FailuresQueueEnv)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +39,8 @@ func open(ctx context.Context, log *slog.Logger) (*stream.Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &stream.Publisher{Bus: eventbridge.NewFromConfig(cfg), BusName: env[0], Orders: env[1], Products: env[2], Log: log}, nil
+	return &stream.Publisher{Bus: eventbridge.NewFromConfig(cfg), BusName: env[0], Orders: env[1], Products: env[2],
+		Parking: &stream.Queue{Client: sqs.NewFromConfig(cfg), URL: env[3]}, Log: log}, nil
 }
 
 // requireEnv returns the variables' values in order, naming every one that is unset.

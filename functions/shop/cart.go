@@ -3,7 +3,6 @@ package shop
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -84,6 +83,12 @@ func (c *Cart) remove(productID string) {
 	}
 }
 
+// currencyMismatch is the EUNPROCESSABLE error for a cart line priced in another currency
+// than the cart, which only data written before currencies became immutable can hold.
+func currencyMismatch(c Cart, p Product) error {
+	return Errorf(EUNPROCESSABLE, "product %s is priced in %s but cart %s is in %s; remove it from the cart", p.ID, p.Price.Currency, c.ID, c.Currency)
+}
+
 func (c Cart) productIDs() []string {
 	ids := make([]string, len(c.Items))
 	for i, it := range c.Items {
@@ -125,7 +130,7 @@ func (c Cart) price(products map[string]Product) (CartView, error) {
 		}
 		total, err := v.Total.plus(line.LineTotal)
 		if err != nil {
-			return CartView{}, fmt.Errorf("price cart %s: %w", c.ID, err)
+			return CartView{}, currencyMismatch(c, p)
 		}
 		v.Total = total
 		v.Items = append(v.Items, line)
@@ -145,22 +150,16 @@ func NewCarts(carts CartStore, products ProductStore) *Carts {
 	return &Carts{Carts: carts, Products: products, Now: now}
 }
 
-// owned loads a cart for its owner: ENOTFOUND if missing, EFORBIDDEN if someone else's.
+// owned loads the caller's cart id: ENOTFOUND if the caller has none of that id. Another
+// customer's cart of the same id is another cart, and invisible.
 func owned(ctx context.Context, s CartStore, caller Caller, id string, c Consistency) (Cart, error) {
 	if err := CheckID("cartId", id); err != nil {
 		return Cart{}, err
 	}
-	cart, err := s.Cart(ctx, id, c)
-	if err != nil {
-		return Cart{}, err
-	}
-	if cart.OwnerID != caller.ID {
-		return Cart{}, Errorf(EFORBIDDEN, "cart %s belongs to another customer", id)
-	}
-	return cart, nil
+	return s.Cart(ctx, caller.ID, id, c)
 }
 
-// Get returns the caller's cart with current prices; ENOTFOUND, EFORBIDDEN.
+// Get returns the caller's cart with current prices; ENOTFOUND.
 func (s *Carts) Get(ctx context.Context, caller Caller, cartID string) (CartView, error) {
 	cart, err := owned(ctx, s.Carts, caller, cartID, Eventual)
 	if err != nil {
@@ -178,8 +177,8 @@ func (s *Carts) view(ctx context.Context, cart Cart) (CartView, error) {
 }
 
 // SetItem sets the quantity of a product in the caller's cart, creating the cart on
-// first use; 0 removes the line. ENOTFOUND for an unknown product, EFORBIDDEN for
-// another customer's cart, EINVALID, EUNPROCESSABLE.
+// first use; 0 removes the line. ENOTFOUND for an unknown product, EINVALID,
+// EUNPROCESSABLE.
 func (s *Carts) SetItem(ctx context.Context, caller Caller, cartID, productID string, q CartQuantity) (CartView, error) {
 	if err := CheckID("cartId", cartID); err != nil {
 		return CartView{}, err
@@ -198,7 +197,7 @@ func (s *Carts) SetItem(ctx context.Context, caller Caller, cartID, productID st
 }
 
 // RemoveItem takes a product out of the caller's cart; removing an absent line is not
-// an error. ENOTFOUND for an unknown cart, EFORBIDDEN for another customer's.
+// an error. ENOTFOUND when the caller has no cart of that id.
 func (s *Carts) RemoveItem(ctx context.Context, caller Caller, cartID, productID string) (CartView, error) {
 	if err := CheckID("productId", productID); err != nil {
 		return CartView{}, err
@@ -207,7 +206,10 @@ func (s *Carts) RemoveItem(ctx context.Context, caller Caller, cartID, productID
 }
 
 // change applies edit to a fresh copy of the cart and saves it with optimistic locking,
-// retrying a few times when another request saved first.
+// retrying a few times when another request saved first. No empty cart is kept, so no one
+// can fill the table with them: an edit that leaves a new cart empty writes nothing, and
+// one that empties a stored cart saves it expiring now (it reads as not found at once and
+// TTL deletes it; a later first line replaces it).
 func (s *Carts) change(ctx context.Context, caller Caller, cartID string, create bool, edit func(*Cart) error) (CartView, error) {
 	for attempt := 0; attempt < 3; attempt++ {
 		cart, err := owned(ctx, s.Carts, caller, cartID, Fresh)
@@ -222,6 +224,12 @@ func (s *Carts) change(ctx context.Context, caller Caller, cartID string, create
 		}
 		t := s.Now()
 		cart.UpdatedAt, cart.ExpiresAt = t, t.Add(CartTTL)
+		if len(cart.Items) == 0 {
+			if cart.Version == 0 {
+				return s.view(ctx, cart)
+			}
+			cart.ExpiresAt = t
+		}
 		saved, err := s.Carts.SaveCart(ctx, cart)
 		if errors.Is(err, ErrStale) {
 			continue

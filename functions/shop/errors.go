@@ -47,6 +47,10 @@ func Errorf(code, format string, args ...any) *Error {
 // data it was based on changed. Services re-read and try again when they see it.
 var ErrStale = &Error{Code: ECONFLICT, Message: "the resource was changed by another request; retry"}
 
+// ErrKeyInProgress reports that a checkout's Idempotency-Key is already held by another
+// checkout whose order cannot be read (yet): the caller retries and then gets that order.
+var ErrKeyInProgress = &Error{Code: ECONFLICT, Message: "a checkout with this Idempotency-Key is in progress; retry shortly"}
+
 // ErrorCode returns the code of the first *Error in err's chain, "" for nil and
 // EINTERNAL for any other error.
 func ErrorCode(err error) string {

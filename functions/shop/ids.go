@@ -3,6 +3,7 @@ package shop
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -39,9 +40,17 @@ func CheckID(what, id string) error {
 	return nil
 }
 
-// checkText validates a free-text field: valid UTF-8, no control characters,
-// between min and max characters.
-func checkText(field, s string, min, max int) error {
+// Text kinds for checkText.
+const (
+	oneLine   = false // a name: no line breaks or tabs
+	multiLine = true  // a description: newlines and tabs allowed
+)
+
+// checkText validates a free-text field: valid UTF-8, between min and max characters, no
+// control characters (C0 but newline and tab in multi-line text, DEL, C1), no line or
+// paragraph separators in one-line text, and no bidi controls, which make text display in
+// another order than it reads (unicode.Bidi_Control).
+func checkText(field, s string, min, max int, lines bool) error {
 	if !utf8.ValidString(s) {
 		return Errorf(EINVALID, "%s must be valid UTF-8", field)
 	}
@@ -53,8 +62,19 @@ func checkText(field, s string, min, max int) error {
 		return Errorf(EINVALID, "%s must be at most %d characters", field, max)
 	}
 	for _, r := range s {
-		if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f || r == utf8.RuneError {
+		switch {
+		case r == '\n' || r == '\t':
+			if !lines {
+				return Errorf(EINVALID, "%s must be one line: no newlines, tabs or other control characters", field)
+			}
+		case r < 0x20 || r >= 0x7f && r <= 0x9f || r == utf8.RuneError:
 			return Errorf(EINVALID, "%s must not contain control characters", field)
+		case r == '\u2028' || r == '\u2029':
+			if !lines {
+				return Errorf(EINVALID, "%s must be one line: no line or paragraph separators", field)
+			}
+		case unicode.Is(unicode.Bidi_Control, r):
+			return Errorf(EINVALID, "%s must not contain bidi control characters (U+%04X)", field, r)
 		}
 	}
 	return nil

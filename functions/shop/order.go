@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -87,7 +86,7 @@ func newOrder(id string, cart Cart, products map[string]Product, at time.Time) (
 		line := OrderLine{ProductID: p.ID, Name: p.Name, Quantity: it.Quantity, UnitPrice: p.Price, LineTotal: p.Price.times(it.Quantity)}
 		total, err := o.Total.plus(line.LineTotal)
 		if err != nil {
-			return Order{}, fmt.Errorf("order %s: %w", id, err)
+			return Order{}, currencyMismatch(cart, p)
 		}
 		o.Total = total
 		o.Lines = append(o.Lines, line)
@@ -169,8 +168,9 @@ const maxAttempts = 5
 
 // Place checks out the caller's cart under an idempotency key. It returns the order
 // and whether it was placed earlier under the same key (a replay). EINVALID,
-// ENOTFOUND and EFORBIDDEN for the cart, EUNPROCESSABLE for an empty cart or a key
-// reused with another cart, EOUTOFSTOCK naming the products short of stock.
+// ENOTFOUND for the cart, EUNPROCESSABLE for an empty cart or a key
+// reused with another cart, EOUTOFSTOCK naming the products short of stock (never for a
+// key that placed an order: that order is the answer), ErrKeyInProgress.
 func (s *Checkout) Place(ctx context.Context, caller Caller, key string, in PlaceOrder) (Order, bool, error) {
 	if err := CheckIdempotencyKey(key); err != nil {
 		return Order{}, false, err
@@ -209,14 +209,20 @@ func (s *Checkout) place(ctx context.Context, caller Caller, key, cartID string)
 	}
 	at := s.Now()
 	o, err := newOrder(s.NewID(), cart, products, at)
-	if err != nil {
-		return Order{}, false, err
+	if err == nil {
+		err = s.Orders.Place(ctx, Placement{Order: o, CartVersion: cart.Version, Idempotency: Idempotency{
+			ID: IdempotencyID(caller.ID, key), OwnerID: caller.ID, CartID: cartID, OrderID: o.ID,
+			CreatedAt: at, ExpiresAt: at.Add(IdempotencyTTL),
+		}})
 	}
-	p := Placement{Order: o, CartVersion: cart.Version, Idempotency: Idempotency{
-		ID: IdempotencyID(caller.ID, key), OwnerID: caller.ID, CartID: cartID, OrderID: o.ID,
-		CreatedAt: at, ExpiresAt: at.Add(IdempotencyTTL),
-	}}
-	if err := s.Orders.Place(ctx, p); err != nil {
+	if errors.Is(err, ErrKeyInProgress) || ErrorCode(err) == EOUTOFSTOCK {
+		// A concurrent request with the same key may have placed its order since the first
+		// look, taking the stock this one read: that order is the answer, not the stock.
+		if o, replay, rerr := s.replay(ctx, caller, key, cartID); replay || rerr != nil {
+			return o, replay, rerr
+		}
+	}
+	if err != nil {
 		return Order{}, false, err
 	}
 	return o, false, nil

@@ -67,10 +67,10 @@ func (p NewProduct) update() ProductUpdate {
 
 // Validate returns an EINVALID error describing the first broken rule.
 func (u ProductUpdate) Validate() error {
-	if err := checkText("name", u.Name, 1, 200); err != nil {
+	if err := checkText("name", u.Name, 1, 200, oneLine); err != nil {
 		return err
 	}
-	if err := checkText("description", u.Description, 0, 2000); err != nil {
+	if err := checkText("description", u.Description, 0, 2000, multiLine); err != nil {
 		return err
 	}
 	if err := CheckCategory(u.Category); err != nil {
@@ -187,7 +187,14 @@ func (c *Catalog) Create(ctx context.Context, in NewProduct) (Product, error) {
 	return p, nil
 }
 
-// Update replaces a product's descriptive fields; ENOTFOUND, EINVALID.
+// CurrencyChange is the EUNPROCESSABLE error for an update that changes a product's
+// currency: carts and orders are priced in one currency, so it is fixed at creation.
+func CurrencyChange(id, stored, asked string) *Error {
+	return Errorf(EUNPROCESSABLE, "product %s is priced in %s; its currency cannot change to %s (create a new product instead)", id, stored, asked)
+}
+
+// Update replaces a product's descriptive fields and price amount; ENOTFOUND, EINVALID,
+// and EUNPROCESSABLE when the currency differs from the stored one.
 func (c *Catalog) Update(ctx context.Context, id string, in ProductUpdate) (Product, error) {
 	if err := CheckID("productId", id); err != nil {
 		return Product{}, err

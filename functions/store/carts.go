@@ -15,13 +15,15 @@ import (
 	"shopstack/functions/shop"
 )
 
-// Carts stores carts in the carts table; DynamoDB TTL removes them at expiresAt.
+// Carts stores carts in the carts table, keyed by owner and id (cartKey); DynamoDB TTL
+// removes them at expiresAt.
 type Carts struct{ db *DB }
 
 var _ shop.CartStore = (*Carts)(nil)
 
 type cartItem struct {
-	CartID    string         `dynamodbav:"cartId"`
+	Key       string         `dynamodbav:"cartId"` // the table's key: ownerKey(ownerId, id)
+	ID        string         `dynamodbav:"id"`     // the client's cart id
 	OwnerID   string         `dynamodbav:"ownerId"`
 	Currency  string         `dynamodbav:"currency,omitempty"`
 	Items     []cartLineItem `dynamodbav:"items"`
@@ -35,15 +37,20 @@ type cartLineItem struct {
 	Quantity  int    `dynamodbav:"quantity"`
 }
 
-func cartKey(id string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"cartId": &types.AttributeValueMemberS{Value: id}}
+// ownerKey is the stored key of an owner's cart: the owner, "/", the id. Cart ids never
+// hold a "/" (shop.ValidID), so the last "/" splits any key back unambiguously, and the
+// same id of two owners is two items. An owner (a Cognito sub) is at most 256 bytes.
+func ownerKey(ownerID, id string) string { return ownerID + "/" + id }
+
+func cartKey(ownerID, id string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"cartId": &types.AttributeValueMemberS{Value: ownerKey(ownerID, id)}}
 }
 
 // Cart implements shop.CartStore. TTL deletion lags, so an expired cart still stored
 // reads as not found.
-func (s *Carts) Cart(ctx context.Context, id string, c shop.Consistency) (shop.Cart, error) {
+func (s *Carts) Cart(ctx context.Context, ownerID, id string, c shop.Consistency) (shop.Cart, error) {
 	out, err := s.db.client(c).GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: s.db.table(schema.Carts), Key: cartKey(id), ConsistentRead: aws.Bool(c == shop.Fresh),
+		TableName: s.db.table(schema.Carts), Key: cartKey(ownerID, id), ConsistentRead: aws.Bool(c == shop.Fresh),
 	})
 	if err != nil {
 		return shop.Cart{}, fail("get cart "+id, err)
@@ -60,7 +67,7 @@ func (s *Carts) Cart(ctx context.Context, id string, c shop.Consistency) (shop.C
 		return shop.Cart{}, notFound("cart", id)
 	}
 	cart := shop.Cart{
-		ID: it.CartID, OwnerID: it.OwnerID, Currency: it.Currency, Version: it.Version,
+		ID: it.ID, OwnerID: it.OwnerID, Currency: it.Currency, Version: it.Version,
 		UpdatedAt: parseTime(it.UpdatedAt), ExpiresAt: expires,
 	}
 	for _, l := range it.Items {
@@ -72,7 +79,7 @@ func (s *Carts) Cart(ctx context.Context, id string, c shop.Consistency) (shop.C
 // SaveCart implements shop.CartStore with a PutItem conditioned on the version read.
 func (s *Carts) SaveCart(ctx context.Context, c shop.Cart) (shop.Cart, error) {
 	it := cartItem{
-		CartID: c.ID, OwnerID: c.OwnerID, Currency: c.Currency, Items: []cartLineItem{}, Version: c.Version + 1,
+		Key: ownerKey(c.OwnerID, c.ID), ID: c.ID, OwnerID: c.OwnerID, Currency: c.Currency, Items: []cartLineItem{}, Version: c.Version + 1,
 		UpdatedAt: formatTime(c.UpdatedAt), ExpiresAt: c.ExpiresAt.Unix(),
 	}
 	for _, l := range c.Items {

@@ -158,8 +158,8 @@ func (s *Orders) Idempotency(ctx context.Context, ownerID, key string) (shop.Ide
 
 // Place implements shop.OrderStore with one TransactWriteItems: per line a stock
 // decrement conditioned on enough stock and an unchanged price, then the order and the
-// idempotency record conditioned on not existing, then the cart delete conditioned on
-// the version read.
+// idempotency record conditioned on not existing (or having expired), then the cart delete
+// conditioned on the version read.
 func (s *Orders) Place(ctx context.Context, p shop.Placement) error {
 	o := p.Order
 	var items []types.TransactWriteItem
@@ -193,6 +193,14 @@ func (s *Orders) Place(ctx context.Context, p shop.Placement) error {
 	if err != nil {
 		return fmt.Errorf("place order %s: %w", o.ID, err)
 	}
+	// A record past its expiresAt reads as unused (Idempotency), so it may be replaced too:
+	// TTL deletes it up to two days later. The same rule as SaveCart's.
+	recCond, err := expression.NewBuilder().WithCondition(
+		expression.AttributeNotExists(expression.Name("idempotencyId")).
+			Or(expression.Name("expiresAt").LessThanEqual(expression.Value(time.Now().Unix())))).Build()
+	if err != nil {
+		return fmt.Errorf("place order %s: %w", o.ID, err)
+	}
 	cartCond, err := expression.NewBuilder().WithCondition(
 		expression.Name("version").Equal(expression.Value(p.CartVersion)).
 			And(expression.Name("ownerId").Equal(expression.Value(o.OwnerID)))).Build()
@@ -206,10 +214,10 @@ func (s *Orders) Place(ctx context.Context, p shop.Placement) error {
 		}},
 		types.TransactWriteItem{Put: &types.Put{
 			TableName: s.db.table(schema.Idempotency), Item: recAV,
-			ConditionExpression: aws.String("attribute_not_exists(idempotencyId)"),
+			ConditionExpression: recCond.Condition(), ExpressionAttributeNames: recCond.Names(), ExpressionAttributeValues: recCond.Values(),
 		}},
 		types.TransactWriteItem{Delete: &types.Delete{
-			TableName: s.db.table(schema.Carts), Key: cartKey(o.CartID),
+			TableName: s.db.table(schema.Carts), Key: cartKey(o.OwnerID, o.CartID),
 			ConditionExpression: cartCond.Condition(), ExpressionAttributeNames: cartCond.Names(), ExpressionAttributeValues: cartCond.Values(),
 		}},
 	)
@@ -219,6 +227,11 @@ func (s *Orders) Place(ctx context.Context, p shop.Placement) error {
 	}
 	if len(reasons) != len(items) {
 		return fmt.Errorf("place order %s: %w", o.ID, shop.ErrStale)
+	}
+	// A held key explains every other failed condition: its checkout took the stock and
+	// deleted the cart in the same transaction.
+	if aws.ToString(reasons[len(o.Lines)+1].Code) == "ConditionalCheckFailed" {
+		return fmt.Errorf("place order %s: %w", o.ID, shop.ErrKeyInProgress)
 	}
 	var short []string
 	for i, l := range o.Lines {
@@ -257,7 +270,8 @@ func (s *Orders) Cancel(ctx context.Context, from, to shop.Order) error {
 		restock, err := expression.NewBuilder().
 			WithUpdate(expression.Add(expression.Name("stock"), expression.Value(l.Quantity)).
 				Set(expression.Name("updatedAt"), expression.Value(formatTime(to.UpdatedAt)))).
-			WithCondition(expression.AttributeExists(expression.Name("productId"))).
+			WithCondition(expression.AttributeExists(expression.Name("productId")).
+				And(expression.Name("stock").LessThanEqual(expression.Value(shop.MaxStock - l.Quantity)))).
 			Build()
 		if err != nil {
 			return fmt.Errorf("cancel order %s: %w", from.ID, err)
@@ -266,6 +280,7 @@ func (s *Orders) Cancel(ctx context.Context, from, to shop.Order) error {
 			TableName: s.db.table(schema.Products), Key: productKey(l.ProductID),
 			UpdateExpression: restock.Update(), ConditionExpression: restock.Condition(),
 			ExpressionAttributeNames: restock.Names(), ExpressionAttributeValues: restock.Values(),
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}})
 	}
 	reasons, err := s.transact(ctx, "cancel order "+from.ID, items)
@@ -274,6 +289,16 @@ func (s *Orders) Cancel(ctx context.Context, from, to shop.Order) error {
 	}
 	if aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" {
 		return fmt.Errorf("cancel order %s: %w", from.ID, shop.ErrStale)
+	}
+	for i, l := range from.Lines {
+		if r := reasons[i+1]; aws.ToString(r.Code) == "ConditionalCheckFailed" && r.Item != nil {
+			old, err := unmarshalProduct(r.Item)
+			if err != nil {
+				return err
+			}
+			return shop.Errorf(shop.ECONFLICT, "order %s cannot be cancelled: restocking product %s (stock %d) by %d would exceed %d",
+				from.ID, l.ProductID, old.Stock, l.Quantity, shop.MaxStock)
+		}
 	}
 	return shop.Errorf(shop.EUNPROCESSABLE, "order %s contains a product that no longer exists; it cannot be restocked", from.ID)
 }

@@ -184,12 +184,13 @@ func (s *Products) CreateProduct(ctx context.Context, p shop.Product) error {
 	return nil
 }
 
-// UpdateProduct implements shop.ProductStore; it never touches stock or createdAt.
+// UpdateProduct implements shop.ProductStore; it never touches stock, currency or
+// createdAt, and is conditioned on the stored currency being p's, so a currency change
+// is refused atomically.
 func (s *Products) UpdateProduct(ctx context.Context, p shop.Product) (shop.Product, error) {
 	upd := expression.Set(expression.Name("name"), expression.Value(p.Name)).
 		Set(expression.Name("category"), expression.Value(p.Category)).
 		Set(expression.Name("priceAmount"), expression.Value(p.Price.Amount)).
-		Set(expression.Name("currency"), expression.Value(p.Price.Currency)).
 		Set(expression.Name("lowStockThreshold"), expression.Value(p.LowStockThreshold)).
 		Set(expression.Name("updatedAt"), expression.Value(formatTime(p.UpdatedAt)))
 	if p.Description == "" {
@@ -197,19 +198,28 @@ func (s *Products) UpdateProduct(ctx context.Context, p shop.Product) (shop.Prod
 	} else {
 		upd = upd.Set(expression.Name("description"), expression.Value(p.Description))
 	}
-	return s.update(ctx, "update product "+p.ID, p.ID, upd, expression.AttributeExists(expression.Name("productId")), nil)
+	cond := expression.AttributeExists(expression.Name("productId")).
+		And(expression.Name("currency").Equal(expression.Value(p.Price.Currency)))
+	return s.update(ctx, "update product "+p.ID, p.ID, upd, cond, func(old shop.Product) error {
+		return shop.CurrencyChange(p.ID, old.Price.Currency, p.Price.Currency)
+	})
 }
 
 // AdjustStock implements shop.ProductStore: one conditional UpdateItem, so concurrent
-// adjustments and checkouts never drive stock below zero.
+// adjustments, checkouts and cancels never drive stock below zero or above shop.MaxStock.
 func (s *Products) AdjustStock(ctx context.Context, id string, delta int, at time.Time) (shop.Product, error) {
 	upd := expression.Set(expression.Name("stock"), expression.Name("stock").Plus(expression.Value(delta))).
 		Set(expression.Name("updatedAt"), expression.Value(formatTime(at)))
 	cond := expression.AttributeExists(expression.Name("productId"))
 	if delta < 0 {
 		cond = cond.And(expression.Name("stock").GreaterThanEqual(expression.Value(-delta)))
+	} else {
+		cond = cond.And(expression.Name("stock").LessThanEqual(expression.Value(shop.MaxStock - delta)))
 	}
 	return s.update(ctx, "adjust stock of "+id, id, upd, cond, func(old shop.Product) error {
+		if delta > 0 {
+			return shop.Errorf(shop.ECONFLICT, "stock of product %s is %d; it cannot go up by %d, above %d", id, old.Stock, delta, shop.MaxStock)
+		}
 		return shop.Errorf(shop.ECONFLICT, "stock of product %s is %d; it cannot go down by %d", id, old.Stock, -delta)
 	})
 }

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -28,27 +32,80 @@ import (
 
 func TestMain(m *testing.M) { dynamotest.Main(m) }
 
-// fakeBus records what PutEvents received; reject makes it refuse entries of that detail-type.
+// fakeBus records what PutEvents received. reject makes it fail entries of that detail-type
+// as EventBridge does when it is failing (InternalFailure, transient); rejectDetail fails
+// entries whose detail holds the text; refuse refuses entries of that detail-type for good
+// (InvalidArgument); down fails that many calls as a whole before answering again.
 type fakeBus struct {
-	mu      sync.Mutex
-	entries []ebtypes.PutEventsRequestEntry
-	reject  string
+	mu           sync.Mutex
+	entries      []ebtypes.PutEventsRequestEntry
+	reject       string
+	rejectDetail string
+	rejectTimes  int // when > 0, rejectDetail fails only that many times
+	refuse       string
+	down         int
+	calls        int
 }
 
 func (b *fakeBus) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.calls++
+	if b.down > 0 {
+		b.down--
+		return nil, errors.New("ServiceUnavailable: the bus is down")
+	}
 	out := &eventbridge.PutEventsOutput{}
 	for _, e := range in.Entries {
-		if aws.ToString(e.DetailType) == b.reject {
+		code := ""
+		switch {
+		case aws.ToString(e.DetailType) == b.reject:
+			code = "InternalFailure"
+		case b.rejectDetail != "" && strings.Contains(aws.ToString(e.Detail), b.rejectDetail):
+			code = "InternalFailure"
+			if b.rejectTimes > 0 {
+				if b.rejectTimes--; b.rejectTimes == 0 {
+					b.rejectDetail = ""
+				}
+			}
+		case aws.ToString(e.DetailType) == b.refuse:
+			code = "InvalidArgument"
+		}
+		if code != "" {
 			out.FailedEntryCount++
-			out.Entries = append(out.Entries, ebtypes.PutEventsResultEntry{ErrorCode: aws.String("InternalFailure"), ErrorMessage: aws.String("test")})
+			out.Entries = append(out.Entries, ebtypes.PutEventsResultEntry{ErrorCode: aws.String(code), ErrorMessage: aws.String("test")})
 			continue
 		}
 		b.entries = append(b.entries, e)
 		out.Entries = append(out.Entries, ebtypes.PutEventsResultEntry{EventId: aws.String("eb-" + aws.ToString(e.DetailType))})
 	}
 	return out, nil
+}
+
+// fakeParking records what was parked; fail makes it fail.
+type fakeParking struct {
+	mu     sync.Mutex
+	parked []Parked
+	fail   bool
+}
+
+func (f *fakeParking) Park(_ context.Context, p Parked) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail {
+		return errors.New("queue unavailable")
+	}
+	// Through JSON, as the queue keeps it.
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	var back Parked
+	if err := json.Unmarshal(b, &back); err != nil {
+		return err
+	}
+	f.parked = append(f.parked, back)
+	return nil
 }
 
 // take returns the events published since the last call, decoded.
@@ -78,6 +135,7 @@ type world struct {
 	orders    *shop.Orders
 	streams   map[string]*Reader
 	bus       *fakeBus
+	parking   *fakeParking
 	publisher *Publisher
 	logs      *bytes.Buffer
 }
@@ -90,7 +148,7 @@ func newWorld(t *testing.T) *world {
 	c := dynamotest.Client(t)
 	tables := dynamotest.Tables(t, c)
 	db := store.New(c, c, tables)
-	w := &world{t: t, ctx: ctx, streams: map[string]*Reader{}, bus: &fakeBus{}, logs: &bytes.Buffer{}}
+	w := &world{t: t, ctx: ctx, streams: map[string]*Reader{}, bus: &fakeBus{}, parking: &fakeParking{}, logs: &bytes.Buffer{}}
 	w.catalog = shop.NewCatalog(db.Products())
 	w.carts = shop.NewCarts(db.Carts(), db.Products())
 	w.checkout = shop.NewCheckout(db.Carts(), db.Products(), db.Orders())
@@ -99,7 +157,7 @@ func newWorld(t *testing.T) *world {
 		w.streams[table] = enableStream(t, c, tables[table])
 	}
 	w.publisher = &Publisher{Bus: w.bus, BusName: "test-bus", Orders: tables[schema.Orders], Products: tables[schema.Products],
-		Log: slog.New(slog.NewJSONHandler(w.logs, nil))}
+		Parking: w.parking, Log: slog.New(slog.NewJSONHandler(w.logs, nil))}
 	return w
 }
 
@@ -208,9 +266,10 @@ func TestStockLowOncePerCrossing(t *testing.T) {
 	assert.NotEqual(t, low.EventID, got[0].ID())
 }
 
-// TestFailedRecordIsReported: a record whose event the bus refuses is reported as the batch's
-// failure (Lambda retries from it), and records before it are not.
-func TestFailedRecordIsReported(t *testing.T) {
+// TestFailedEventIsReportedWhenItCannotBeParked: an event the bus keeps refusing, when the
+// failure queue cannot take it either, is reported as the batch's failure (Lambda retries from
+// that record, never skipping it), and events of records before it are published.
+func TestFailedEventIsReportedWhenItCannotBeParked(t *testing.T) {
 	w := newWorld(t)
 	p := w.product(100, 0)
 	w.publish(schema.Products)
@@ -224,6 +283,7 @@ func TestFailedRecordIsReported(t *testing.T) {
 	require.Len(t, records, 2)
 
 	w.bus.reject = pipeline.TypeOrderPlaced
+	w.parking.fail = true
 	resp, err := w.publisher.Handle(w.ctx, events.DynamoDBEvent{Records: records})
 	require.NoError(t, err)
 	assert.Equal(t, []events.DynamoDBBatchItemFailure{{ItemIdentifier: records[1].Change.SequenceNumber}}, resp.BatchItemFailures)
@@ -232,17 +292,137 @@ func TestFailedRecordIsReported(t *testing.T) {
 	assert.Equal(t, pipeline.TypeOrderCancelled, got[0].Type)
 }
 
-// TestUndecodableRecordIsReported: a record that cannot be decoded stops the batch there.
-func TestUndecodableRecordIsReported(t *testing.T) {
-	bus := &fakeBus{}
-	p := &Publisher{Bus: bus, BusName: "test-bus", Orders: "orders", Products: "products", Log: slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil))}
-	good := productRecord("1", map[string]events.DynamoDBAttributeValue{"productId": events.NewStringAttribute("p1"), "stock": events.NewNumberAttribute("6"), "lowStockThreshold": events.NewNumberAttribute("5")},
-		map[string]events.DynamoDBAttributeValue{"productId": events.NewStringAttribute("p1"), "stock": events.NewNumberAttribute("4"), "lowStockThreshold": events.NewNumberAttribute("5")})
-	bad := productRecord("2", nil, map[string]events.DynamoDBAttributeValue{"productId": events.NewStringAttribute("p2"), "stock": events.NewStringAttribute("many")})
-	resp, err := p.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{good, bad, good}})
+// lowRecords returns n product records, each a crossing below the threshold (one StockLow
+// each, for products p00, p01, ...), with sequence numbers 1..n.
+func lowRecords(n int) []events.DynamoDBEventRecord {
+	var out []events.DynamoDBEventRecord
+	for i := range n {
+		id := fmt.Sprintf("p%02d", i)
+		img := func(stock string) map[string]events.DynamoDBAttributeValue {
+			return map[string]events.DynamoDBAttributeValue{"productId": events.NewStringAttribute(id), "name": events.NewStringAttribute("Teapot " + id),
+				"stock": events.NewNumberAttribute(stock), "lowStockThreshold": events.NewNumberAttribute("5"), "updatedAt": events.NewStringAttribute("2026-11-24T12:00:00.000Z")}
+		}
+		out = append(out, productRecord(strconv.Itoa(i+1), img("6"), img("4")))
+	}
+	return out
+}
+
+func newPublisher(bus *fakeBus, parking *fakeParking) *Publisher {
+	return &Publisher{Bus: bus, BusName: "test-bus", Orders: "orders", Products: "products", Parking: parking,
+		Log: slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil))}
+}
+
+func productIDs(t *testing.T, evs []pipeline.Event) []string {
+	var ids []string
+	for _, ev := range evs {
+		ids = append(ids, ev.Detail.(*pipeline.StockLow).ProductID)
+	}
+	return ids
+}
+
+func parkedIDs(t *testing.T, parked []Parked) []string {
+	t.Helper()
+	var ids []string
+	for _, p := range parked {
+		require.NotNil(t, p.Event, "parked %+v", p)
+		ev, err := pipeline.Decode(p.Event.DetailType, p.Event.Detail)
+		require.NoError(t, err, "a parked event is complete")
+		assert.Equal(t, pipeline.Source, p.Event.Source)
+		ids = append(ids, ev.Detail.(*pipeline.StockLow).ProductID)
+	}
+	return ids
+}
+
+// TestBusFailingLosesNothingAndReordersNothing: 25 events in three PutEvents chunks, and the
+// bus keeps failing one event of the first chunk (transiently). The publisher retries it, then
+// parks it, with its whole detail, and every later event in order, rather than publishing later
+// chunks past it; the batch succeeds, so the stream moves on. Nothing is only in a range.
+func TestBusFailingLosesNothingAndReordersNothing(t *testing.T) {
+	bus, parking := &fakeBus{rejectDetail: `"productId":"p05"`}, &fakeParking{}
+	resp, err := newPublisher(bus, parking).Handle(context.Background(), events.DynamoDBEvent{Records: lowRecords(25)})
 	require.NoError(t, err)
-	assert.Equal(t, []events.DynamoDBBatchItemFailure{{ItemIdentifier: "2"}}, resp.BatchItemFailures)
-	assert.Len(t, bus.take(t), 1, "the record before the bad one was published")
+	assert.Empty(t, resp.BatchItemFailures, "everything is published or parked")
+	published := productIDs(t, bus.take(t))
+	parked := parkedIDs(t, parking.parked)
+	assert.Equal(t, []string{"p00", "p01", "p02", "p03", "p04", "p06", "p07", "p08", "p09"}, published,
+		"the first chunk's other events went through; no later chunk overtook the failed event")
+	var rest []string
+	for i := 10; i < 25; i++ {
+		rest = append(rest, fmt.Sprintf("p%02d", i))
+	}
+	assert.Equal(t, append([]string{"p05"}, rest...), parked, "the failed event and every later one, in order")
+	for _, p := range parking.parked {
+		assert.True(t, p.Retry, "the bus was failing: republishing may succeed")
+	}
+	assert.Greater(t, bus.calls, 2, "the failed entry was retried before it was parked")
+}
+
+// TestBusHiccupIsRetried: a bus that fails a call, then an entry twice, then recovers publishes
+// everything in the same invocation, in order, with nothing parked or reported.
+func TestBusHiccupIsRetried(t *testing.T) {
+	bus, parking := &fakeBus{down: 1, rejectDetail: `"productId":"p12"`, rejectTimes: 2}, &fakeParking{}
+	resp, err := newPublisher(bus, parking).Handle(context.Background(), events.DynamoDBEvent{Records: lowRecords(25)})
+	require.NoError(t, err)
+	assert.Empty(t, resp.BatchItemFailures)
+	assert.Empty(t, parking.parked)
+	published := productIDs(t, bus.take(t))
+	assert.Len(t, published, 25)
+	assert.Equal(t, "p24", published[24], "the last chunk went after the retried one")
+}
+
+// TestRefusedEventIsParkedAndTheBatchGoesOn: an event the bus refuses for good (not a transient
+// failure) is parked at once, marked not retryable, and the rest of the batch is published.
+func TestRefusedEventIsParkedAndTheBatchGoesOn(t *testing.T) {
+	w := newWorld(t)
+	p := w.product(100, 0)
+	w.publish(schema.Products)
+	o := w.buy(p, 1)
+	w.bus.refuse = pipeline.TypeOrderPlaced
+	w.publish(schema.Orders)
+	assert.Empty(t, w.bus.take(t))
+	require.Len(t, w.parking.parked, 1)
+	parked := w.parking.parked[0]
+	assert.False(t, parked.Retry)
+	assert.Contains(t, parked.Reason, "InvalidArgument")
+	require.NotNil(t, parked.Event)
+	ev, err := pipeline.Decode(parked.Event.DetailType, parked.Event.Detail)
+	require.NoError(t, err)
+	assert.Equal(t, o.ID, ev.Detail.(*pipeline.OrderPlaced).OrderID)
+
+	// Republishing the parked message puts the same event (same eventId) on the bus.
+	w.bus.refuse = ""
+	body, err := json.Marshal(parked)
+	require.NoError(t, err)
+	require.NoError(t, Republish(w.ctx, w.bus, "test-bus", body))
+	again := w.bus.take(t)
+	require.Len(t, again, 1)
+	assert.Equal(t, ev.ID(), again[0].ID())
+	assert.Error(t, Republish(w.ctx, w.bus, "test-bus", []byte(`{"requestContext":{},"DDBStreamBatchInfo":{}}`)), "Lambda's on-failure record holds no event")
+}
+
+// TestUndecodableRecordIsParkedWhole: a record that cannot be decoded will not decode on a
+// retry either: it is parked whole, as Lambda delivered it, and the batch goes on.
+func TestUndecodableRecordIsParkedWhole(t *testing.T) {
+	bus, parking := &fakeBus{}, &fakeParking{}
+	p := newPublisher(bus, parking)
+	good := lowRecords(2)
+	bad := productRecord("7", nil, map[string]events.DynamoDBAttributeValue{"productId": events.NewStringAttribute("p2"), "stock": events.NewStringAttribute("many")})
+	resp, err := p.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{good[0], bad, good[1]}})
+	require.NoError(t, err)
+	assert.Empty(t, resp.BatchItemFailures)
+	assert.Equal(t, []string{"p00", "p01"}, productIDs(t, bus.take(t)))
+	require.Len(t, parking.parked, 1)
+	require.NotNil(t, parking.parked[0].Record)
+	assert.Equal(t, "7", parking.parked[0].Record.Change.SequenceNumber)
+	assert.Equal(t, "many", parking.parked[0].Record.Change.NewImage["stock"].String())
+	assert.False(t, parking.parked[0].Retry)
+
+	// Without a place to keep it, it is the batch's failure, and what came before is published.
+	parking.fail = true
+	resp, err = p.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{good[0], bad, good[1]}})
+	require.NoError(t, err)
+	assert.Equal(t, []events.DynamoDBBatchItemFailure{{ItemIdentifier: "7"}}, resp.BatchItemFailures)
+	assert.Equal(t, []string{"p00"}, productIDs(t, bus.take(t)))
 }
 
 func productRecord(seq string, old, new map[string]events.DynamoDBAttributeValue) events.DynamoDBEventRecord {
@@ -261,7 +441,7 @@ func FuzzHandle(f *testing.F) {
 		if err := json.Unmarshal([]byte(record), &r); err != nil {
 			return
 		}
-		p := &Publisher{Bus: &fakeBus{}, BusName: "b", Orders: "orders", Products: "products", Log: slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil))}
+		p := &Publisher{Bus: &fakeBus{}, BusName: "b", Orders: "orders", Products: "products", Parking: &fakeParking{}, Log: slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil))}
 		resp, err := p.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{r}})
 		if err != nil {
 			t.Fatal(err)

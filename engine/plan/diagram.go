@@ -159,6 +159,19 @@ func NewDiagram(p *Plan) *Diagram {
 	for _, r := range p.Resources {
 		byURN[r.URN] = r
 	}
+	// A component with one drawn resource (a Function's Lambda) is that resource: its role's
+	// policy naming a table is the function's access to it.
+	drawnChildren := map[string][]string{}
+	for _, r := range p.Resources {
+		if id, ok := nodeOf[r.URN]; ok {
+			drawnChildren[r.Parent] = append(drawnChildren[r.Parent], id)
+		}
+	}
+	for urn, ids := range drawnChildren {
+		if _, ok := nodeOf[urn]; !ok && len(ids) == 1 && nodes[ids[0]].Count == 1 {
+			nodeOf[urn] = ids[0]
+		}
+	}
 	for _, r := range p.Resources {
 		from, drawn := nodeOf[r.URN]
 		if !drawn {
@@ -192,6 +205,25 @@ func NewDiagram(p *Plan) *Diagram {
 		case ca && !cb:
 			add(Edge{From: b, To: a})
 		}
+	}
+
+	// The SDK records, as a dependency of a component's output, everything the component's inputs
+	// depended on: a WAF association that reads the API's stage would point at every function
+	// behind it. An edge that another drawn edge already implies (A → B → C) says nothing more.
+	var implied []Edge
+	for e := range edges {
+		if e.Dashed {
+			continue
+		}
+		for b := range edges {
+			if !b.Dashed && b.From == e.From && b.To != e.To && edges[Edge{From: b.To, To: e.To}] {
+				implied = append(implied, e)
+				break
+			}
+		}
+	}
+	for _, e := range implied {
+		delete(edges, e)
 	}
 
 	d := &Diagram{Stack: p.Stack}
@@ -240,8 +272,7 @@ func nodeID(kind, region, name string) string {
 }
 
 // references is the engine's dependency graph: for every resource, the resources whose outputs
-// flow into its inputs (property dependencies) or that it depends on explicitly. Parent links
-// are not references; a dependency on a component stands for its resources.
+// flow into its inputs (property dependencies). Parent links are not references.
 func references(p *Plan) map[string][]string {
 	out := map[string][]string{}
 	for _, r := range p.Resources {

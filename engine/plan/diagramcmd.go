@@ -32,7 +32,7 @@ func DiagramMain(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	dot, dotErr := exec.LookPath("dot")
 	status := 0
 	for _, name := range names {
-		p, err := Load(ctx, *root, name)
+		p, err := Deployed(ctx, *root, name)
 		if err != nil {
 			fmt.Fprintln(stderr, "diagram:", err)
 			status = 1

@@ -44,8 +44,9 @@ type Resource struct {
 	// State is the resource's outputs as the engine previewed them (unknown where only a
 	// deployment knows them). Not part of the plan's JSON: the stand-in providers make them.
 	State map[string]any `json:"-"`
-	// Dependencies are the resources this one depends on in the engine's dependency graph: those
-	// whose outputs flow into its inputs, and its explicit dependsOn.
+	// Dependencies are the resources whose outputs flow into this one's inputs: the engine's
+	// property dependencies. Explicit dependsOn (which the SDK expands to every resource of a
+	// component) orders steps and says nothing of data flow, so it is left out.
 	Dependencies []string `json:"dependencies,omitempty"`
 }
 
@@ -82,6 +83,18 @@ func Load(ctx context.Context, root, stack string) (*Plan, error) {
 		return nil, err
 	}
 	if err != nil && len(res.Mandatory()) == 0 {
+		return nil, err
+	}
+	return FromResult(res), nil
+}
+
+// Deployed is what stack looks like once deployed: an update from empty state on the offline
+// engine, where every value is known and components have registered all their resources (a first
+// preview has no RestAPI children: the component builds them once its routes are known). The
+// diagram draws this.
+func Deployed(ctx context.Context, root, stack string) (*Plan, error) {
+	res, err := engine.Update(ctx, engine.Options{Root: root, Stack: stack, NoPolicies: true})
+	if err != nil {
 		return nil, err
 	}
 	return FromResult(res), nil
@@ -129,16 +142,13 @@ func FromResult(res *engine.Result) *Plan {
 	return p
 }
 
-// dependencies is the union of r's property dependencies and dependsOn, sorted.
+// dependencies is the union of r's property dependencies, sorted.
 func dependencies(r engine.Resource) []string {
 	set := map[string]bool{}
 	for _, deps := range r.PropertyDependencies {
 		for _, d := range deps {
 			set[d] = true
 		}
-	}
-	for _, d := range r.DependsOn {
-		set[d] = true
 	}
 	delete(set, r.URN)
 	if len(set) == 0 {

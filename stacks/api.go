@@ -83,11 +83,18 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 	if err != nil {
 		return nil, fmt.Errorf("api %s: %w", name, err)
 	}
+	// RestAPI writes the validator definitions (x-amazon-apigateway-request-validators) only
+	// when the API-level validator is set (pulumi-aws-apigateway issue 424): without it the
+	// routes' own "ALL" names a validator the definition lacks. API-level ALL also covers routes
+	// without a body or required header, where it has nothing to check: API Gateway validates a
+	// body only against a model for its content type, and only parameters declared required.
+	validator := apigw.RequestValidatorALL
 	restAPI, err := apigw.NewRestAPI(ctx, name, &apigw.RestAPIArgs{
 		Description:      pulumi.String("shopstack " + ctx.Stack() + " commerce API"),
 		StageName:        pulumi.String(StageName),
 		Routes:           apiRoutes,
 		GatewayResponses: gatewayResponses(args.AllowedOrigins),
+		RequestValidator: &validator,
 		Tags:             tags,
 	}, pulumi.Parent(a), pulumi.DependsOn([]pulumi.Resource{account}),
 		pulumi.Transforms([]pulumi.ResourceTransform{ChildTransform(ctx, accessLogs.Arn, tags, aliasRedirects(args))}))

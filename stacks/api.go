@@ -2,6 +2,8 @@ package stacks
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -277,6 +279,16 @@ func ChildTransform(ctx *pulumi.Context, accessLogArn pulumi.StringInput, tags p
 			}
 			props["xrayTracingEnabled"] = pulumi.Bool(true)
 			props["tags"] = tags
+		case "aws:apigateway/deployment:Deployment":
+			// RestAPI versions the deployment by its own definition, before our transform
+			// (pulumi-aws-apigateway api.ts, createAPI): a change only to what we inject (the
+			// models, an integration) would never be deployed. A hash of the body the REST API
+			// was registered with, as a trigger, makes a new deployment whenever it changes
+			// (triggers replace the deployment, and the stage then points at the new one).
+			if v, ok := props["restApi"]; ok && v != nil {
+				props["triggers"] = pulumi.StringMap{"body": registeredBodyHash(ctx, v)}
+				props["restApi"] = referencedID(ctx, v)
+			}
 		default:
 			return nil
 		}
@@ -294,18 +306,47 @@ func referencedID(ctx *pulumi.Context, v pulumi.Input) pulumi.StringOutput {
 			id, _ := r.(string)
 			return pulumi.String(id).ToStringOutput(), nil
 		}
-		return res.URN().ApplyT(func(urn pulumi.URN) (pulumi.StringOutput, error) {
-			var found struct {
-				ID string `pulumi:"id"`
+		return fromEngine(ctx, res, func(found registered) string { return found.ID }), nil
+	}).(pulumi.StringOutput)
+}
+
+// registeredBodyHash is the SHA-256 of the body the referenced REST API was registered with, as
+// the engine holds it (after every transform); unknown while the body is.
+func registeredBodyHash(ctx *pulumi.Context, v pulumi.Input) pulumi.StringOutput {
+	return pulumi.ToOutput(v).ApplyT(func(r any) (pulumi.StringOutput, error) {
+		res, ok := r.(pulumi.Resource)
+		if !ok {
+			return pulumi.StringOutput{}, fmt.Errorf("deployment: restApi is %T, not a reference to the REST API", r)
+		}
+		return fromEngine(ctx, res, func(found registered) string {
+			body, _ := found.State["body"].(string)
+			if body == "" {
+				return ""
 			}
-			if err := ctx.Invoke("pulumi:pulumi:getResource", map[string]any{"urn": string(urn)}, &found); err != nil {
-				return pulumi.StringOutput{}, fmt.Errorf("resolve %s: %w", urn, err)
-			}
-			if found.ID == "" {
-				return pulumi.UnsafeUnknownOutput(nil).ApplyT(func(any) string { return "" }).(pulumi.StringOutput), nil
-			}
-			return pulumi.String(found.ID).ToStringOutput(), nil
-		}).(pulumi.StringOutput), nil
+			sum := sha256.Sum256([]byte(body))
+			return hex.EncodeToString(sum[:])
+		}), nil
+	}).(pulumi.StringOutput)
+}
+
+// registered is what the engine's builtin getResource returns for a registered resource.
+type registered struct {
+	ID    string         `pulumi:"id"`
+	State map[string]any `pulumi:"state"`
+}
+
+// fromEngine reads a registered resource from the engine and derives a string from it; the
+// result is unknown when pick returns "" (the engine does not know it yet).
+func fromEngine(ctx *pulumi.Context, res pulumi.Resource, pick func(registered) string) pulumi.StringOutput {
+	return res.URN().ApplyT(func(urn pulumi.URN) (pulumi.StringOutput, error) {
+		var found registered
+		if err := ctx.Invoke("pulumi:pulumi:getResource", map[string]any{"urn": string(urn)}, &found); err != nil {
+			return pulumi.StringOutput{}, fmt.Errorf("resolve %s: %w", urn, err)
+		}
+		if v := pick(found); v != "" {
+			return pulumi.String(v).ToStringOutput(), nil
+		}
+		return pulumi.UnsafeUnknownOutput(nil).ApplyT(func(any) string { return "" }).(pulumi.StringOutput), nil
 	}).(pulumi.StringOutput)
 }
 

@@ -181,7 +181,7 @@ func TestChildTransform(t *testing.T) {
 	tags := pulumi.StringMap{"environment": pulumi.String("dev")}
 	transform := stacks.ChildTransform(nil, pulumi.String("arn:aws:logs:us-east-1:123456789012:log-group:access"), tags, nil)
 
-	other := transform(context.Background(), &pulumi.ResourceTransformArgs{Type: "aws:apigateway/deployment:Deployment", Props: pulumi.Map{}})
+	other := transform(context.Background(), &pulumi.ResourceTransformArgs{Type: "aws:lambda/permission:Permission", Props: pulumi.Map{}})
 	assert.Nil(t, other, "other children are left alone")
 
 	api := transform(context.Background(), &pulumi.ResourceTransformArgs{

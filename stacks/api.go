@@ -216,12 +216,22 @@ func gatewayResponses(origins []string) map[string]apigw.SwaggerGatewayResponseI
 	default:
 		headers["gatewayresponse.header.Access-Control-Allow-Origin"] = pulumi.String("method.request.header.Origin")
 	}
+	// DEFAULT_4XX and DEFAULT_5XX cover every response type not set on its own; RestAPI sets two
+	// itself unless given (pulumi-aws-apigateway api.ts, generateGatewayResponses), plain
+	// {"message": ...} bodies without CORS headers: an unknown route (MISSING_AUTHENTICATION_TOKEN,
+	// kept at its 404) and an authorizer's denial (ACCESS_DENIED, 403). Giving them ours keeps
+	// every gateway response readable by the browser, in the one error shape.
+	statuses := map[string]float64{"DEFAULT_4XX": 0, "DEFAULT_5XX": 0, "MISSING_AUTHENTICATION_TOKEN": 404, "ACCESS_DENIED": 403}
 	responses := map[string]apigw.SwaggerGatewayResponseInput{}
-	for _, kind := range []string{"DEFAULT_4XX", "DEFAULT_5XX"} {
-		responses[kind] = apigw.SwaggerGatewayResponseArgs{
+	for kind, status := range statuses {
+		r := apigw.SwaggerGatewayResponseArgs{
 			ResponseParameters: headers,
 			ResponseTemplates:  pulumi.StringMap{"application/json": pulumi.String(body)},
 		}
+		if status != 0 {
+			r.StatusCode = pulumi.Float64(status)
+		}
+		responses[kind] = r
 	}
 	return responses
 }

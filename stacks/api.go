@@ -207,14 +207,13 @@ func gatewayResponses(origins []string) map[string]apigw.SwaggerGatewayResponseI
 		"gatewayresponse.header.Access-Control-Allow-Methods": pulumi.String("'GET,POST,PUT,DELETE,OPTIONS'"),
 		"gatewayresponse.header.Vary":                         pulumi.String("'Origin'"),
 	}
-	// A gateway response can only carry a static header value: with one origin it is that origin;
-	// with several, the caller's Origin is echoed — these error bodies carry no data.
-	switch len(origins) {
-	case 0:
-	case 1:
+	// A gateway response carries a static value or a request value, never a choice between them:
+	// echoing method.request.header.Origin would grant any site CORS on these responses. So it
+	// answers the first allowed origin (the primary frontend, listed first); a browser on another
+	// allowed origin sees a CORS failure for gateway errors only — the handlers answer every
+	// allowed origin themselves.
+	if len(origins) > 0 {
 		headers["gatewayresponse.header.Access-Control-Allow-Origin"] = pulumi.String("'" + origins[0] + "'")
-	default:
-		headers["gatewayresponse.header.Access-Control-Allow-Origin"] = pulumi.String("method.request.header.Origin")
 	}
 	// DEFAULT_4XX and DEFAULT_5XX cover every response type not set on its own; RestAPI sets two
 	// itself unless given (pulumi-aws-apigateway api.ts, generateGatewayResponses), plain

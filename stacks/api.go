@@ -104,6 +104,18 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 		return nil, fmt.Errorf("api %s: rest api: %w", name, err)
 	}
 
+	// Execution logging writes to API-Gateway-Execution-Logs_{restApiId}/{stage}, a group API
+	// Gateway creates with no retention when it does not exist; declared here first, it keeps
+	// the stack's retention and tags like every other log group.
+	executionLogs, err := cloudwatch.NewLogGroup(ctx, name+"-execution-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.Sprintf("API-Gateway-Execution-Logs_%s/%s", restAPI.Stage.RestApi(), restAPI.Stage.StageName()),
+		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+		Tags:            tags,
+	}, pulumi.Parent(a))
+	if err != nil {
+		return nil, fmt.Errorf("api %s: execution log group: %w", name, err)
+	}
+
 	// Throttling, metrics and execution logs are method settings on the stage; "*/*" covers every
 	// route, so a route added to the table is throttled without a change here.
 	if _, err := apigateway.NewMethodSettings(ctx, name+"-settings", &apigateway.MethodSettingsArgs{
@@ -117,7 +129,7 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 			LoggingLevel:         pulumi.String("ERROR"),
 			DataTraceEnabled:     pulumi.Bool(false),
 		},
-	}, pulumi.Parent(a), pulumi.DependsOn([]pulumi.Resource{account})); err != nil {
+	}, pulumi.Parent(a), pulumi.DependsOn([]pulumi.Resource{account, executionLogs})); err != nil {
 		return nil, fmt.Errorf("api %s: method settings: %w", name, err)
 	}
 

@@ -99,7 +99,7 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 		RequestValidator: &validator,
 		Tags:             tags,
 	}, pulumi.Parent(a), pulumi.DependsOn([]pulumi.Resource{account}),
-		pulumi.Transforms([]pulumi.ResourceTransform{ChildTransform(ctx, accessLogs.Arn, tags, aliasRedirects(args))}))
+		pulumi.Transforms([]pulumi.ResourceTransform{ChildTransform(ctx, physicalName(ctx, "api"), accessLogs.Arn, tags, aliasRedirects(args))}))
 	if err != nil {
 		return nil, fmt.Errorf("api %s: rest api: %w", name, err)
 	}
@@ -247,8 +247,8 @@ func gatewayResponses(origins []string) map[string]apigw.SwaggerGatewayResponseI
 	return responses
 }
 
-// ChildTransform sets what RestAPI has no input for on the children it creates: on the REST API a
-// REGIONAL endpoint (it defaults to EDGE; the front door puts a regional custom domain and
+// ChildTransform sets what RestAPI has no input for on the children it creates: on the REST API
+// its name (apiName, which carries the stack), a REGIONAL endpoint (it defaults to EDGE; the front door puts a regional custom domain and
 // Route 53 latency routing in front of each region instead of CloudFront) and the request body
 // models (InjectRequestModels); on the stage
 // access logs to our log group, X-Ray tracing and our tags. RestAPI is a remote component; a
@@ -256,7 +256,7 @@ func gatewayResponses(origins []string) map[string]apigw.SwaggerGatewayResponseI
 // 172). The engine runs it when each child registers; under unit-test mocks children never
 // register, so the stack tests check that the RestAPI carries it and the transform is tested on
 // its own.
-func ChildTransform(ctx *pulumi.Context, accessLogArn pulumi.StringInput, tags pulumi.StringMap, redirects []Redirect) pulumi.ResourceTransform {
+func ChildTransform(ctx *pulumi.Context, apiName string, accessLogArn pulumi.StringInput, tags pulumi.StringMap, redirects []Redirect) pulumi.ResourceTransform {
 	return func(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
 		props := pulumi.Map{}
 		for k, v := range args.Props {
@@ -264,6 +264,10 @@ func ChildTransform(ctx *pulumi.Context, accessLogArn pulumi.StringInput, tags p
 		}
 		switch args.Type {
 		case "aws:apigateway/restApi:RestApi":
+			// RestAPI names the REST API after the component (<region>-api), the same in every
+			// stack; API Gateway keys its metrics by ApiName, so stacks sharing an account and
+			// region would share their alarms' metrics. The name overrides the definition's title.
+			props["name"] = pulumi.String(apiName)
 			props["endpointConfiguration"] = pulumi.Map{"types": pulumi.String("REGIONAL")}
 			props["tags"] = tags
 			if body, ok := props["body"]; ok && body != nil {

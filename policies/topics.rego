@@ -18,10 +18,17 @@ carries_events(t) if {
 	t.__urn in object.get(r, "dependencies", [])
 }
 
-# has_subscriber holds when a subscription of the stack reads topic t, or may (its topic or the
-# topic's ARN not known yet).
+# has_subscriber holds when a subscription of the stack reads topic t: its topic property was
+# computed from t (known in a preview too), or, where the engine sent no dependency for it, its
+# topic is t's ARN or may be (either not known yet).
 has_subscriber(t) if {
 	some s in resources_of_type(topic_subscription_type)
+	t.__urn in object.get(s, ["propertyDependencies", "topic"], [])
+}
+
+has_subscriber(t) if {
+	some s in resources_of_type(topic_subscription_type)
+	computed_from(s, "topic") == null
 	may_equal(s.topic, t.arn)
 }
 
@@ -41,11 +48,10 @@ has_subscriber(t) if {
 #     publishing to it.
 stack_warn_sns_topic_without_subscriber contains msg if {
 	some t in resources_of_type(topic_type)
-	not unknown_at(t, ["arn"])
 	carries_events(t)
 	not has_subscriber(t)
 	msg := sprintf(
-		"SNS topic %q (arn %s) carries events but has no subscription: its messages reach nobody; subscribe someone (e-mail, SQS, Lambda) or stop publishing to it",
-		[t.__name, shown(t, "arn")],
+		"SNS topic %q carries events but has no subscription: its messages reach nobody; subscribe someone (e-mail, SQS, Lambda) or stop publishing to it",
+		[t.__name],
 	)
 }

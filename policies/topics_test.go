@@ -13,16 +13,22 @@ var topicCases = []ruleCase{
 		resources: []policies.Resource{topic("orders"), publisher("p", "orders"), subscription("s", "orders")}},
 	{name: "nothing publishes to it", rule: "stack_warn_sns_topic_without_subscriber",
 		resources: []policies.Resource{topic("orders")}},
-	{name: "topic arn unknown at preview", rule: "stack_warn_sns_topic_without_subscriber",
-		resources: []policies.Resource{topic("orders", set("arn", unknown)), publisher("p", "orders")}},
-	{name: "subscription's topic unknown at preview", rule: "stack_warn_sns_topic_without_subscriber",
-		resources: []policies.Resource{topic("orders"), publisher("p", "orders"), subscription("s", "orders", set("topic", unknown))}},
+	{name: "preview: arns unknown, the subscription computed from the topic", rule: "stack_warn_sns_topic_without_subscriber",
+		resources: []policies.Resource{topic("orders", set("arn", unknown)), publisher("p", "orders"), subscription("s", "orders", set("topic", unknown))}},
+	{name: "subscription's topic unknown, no dependencies sent: may be this topic", rule: "stack_warn_sns_topic_without_subscriber",
+		resources: []policies.Resource{topic("orders"), publisher("p", "orders"), withoutDependencies(subscription("s", "orders", set("topic", unknown)))}},
+	{name: "subscription by ARN alone", rule: "stack_warn_sns_topic_without_subscriber",
+		resources: []policies.Resource{topic("orders"), publisher("p", "orders"), withoutDependencies(subscription("s", "orders"))}},
 	{name: "published to, read by nobody", rule: "stack_warn_sns_topic_without_subscriber",
 		resources: []policies.Resource{topic("orders"), publisher("p", "orders")},
-		want:      `SNS topic "orders" (arn ` + topicArnPrefix + `orders) carries events but has no subscription`},
+		want:      `SNS topic "orders" carries events but has no subscription`},
+	{name: "preview: arn unknown, read by nobody", rule: "stack_warn_sns_topic_without_subscriber",
+		resources: []policies.Resource{topic("orders", set("arn", unknown)), publisher("p", "orders")},
+		want:      `SNS topic "orders" carries events but has no subscription`},
 	{name: "another topic's subscription does not count", rule: "stack_warn_sns_topic_without_subscriber",
-		resources: []policies.Resource{topic("orders"), topic("alerts"), publisher("p", "orders"), publisher("q", "alerts"), subscription("s", "alerts")},
-		want:      `SNS topic "orders" (arn ` + topicArnPrefix + `orders) carries events but has no subscription`},
+		resources: []policies.Resource{topic("orders", set("arn", unknown)), topic("alerts", set("arn", unknown)), publisher("p", "orders"), publisher("q", "alerts"),
+			subscription("s", "alerts", set("topic", unknown))},
+		want: `SNS topic "orders" carries events but has no subscription`},
 }
 
 func topic(name string, changes ...change) policies.Resource {
@@ -48,6 +54,14 @@ func subscription(name, topicName string, changes ...change) policies.Resource {
 	r := resource("aws:sns/topicSubscription:TopicSubscription", name, map[string]any{
 		"topic": topicArnPrefix + topicName, "protocol": "email", "endpoint": "ops@example.com",
 	}, changes...)
-	r.Dependencies = []string{urn("aws:sns/topic:Topic", topicName)}
+	topicURN := urn("aws:sns/topic:Topic", topicName)
+	r.Dependencies = []string{topicURN}
+	r.PropertyDependencies = map[string][]string{"topic": {topicURN}}
+	return r
+}
+
+// withoutDependencies is r as the engine sends a resource whose properties came from no resource.
+func withoutDependencies(r policies.Resource) policies.Resource {
+	r.Dependencies, r.PropertyDependencies = nil, nil
 	return r
 }

@@ -119,7 +119,7 @@ func newResult(stack string, preview bool, events []pengine.Event, snap *deploy.
 			}
 		case pengine.PolicyViolationEventPayload:
 			r.Violations = append(r.Violations, Violation{
-				Rule: p.PolicyName, Level: string(p.EnforcementLevel), URN: string(p.ResourceURN), Message: strings.TrimSpace(p.Message),
+				Rule: p.PolicyName, Level: string(p.EnforcementLevel), URN: string(p.ResourceURN), Message: strings.TrimSpace(colors.Never.Colorize(p.Message)),
 			})
 		}
 	}

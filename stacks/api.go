@@ -2,6 +2,8 @@ package stacks
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -83,16 +85,35 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 	if err != nil {
 		return nil, fmt.Errorf("api %s: %w", name, err)
 	}
+	// RestAPI writes the validator definitions (x-amazon-apigateway-request-validators) only
+	// when the API-level validator is set (pulumi-aws-apigateway issue 424): without it the
+	// routes' own "ALL" names a validator the definition lacks. API-level ALL also covers routes
+	// without a body or required header, where it has nothing to check: API Gateway validates a
+	// body only against a model for its content type, and only parameters declared required.
+	validator := apigw.RequestValidatorALL
 	restAPI, err := apigw.NewRestAPI(ctx, name, &apigw.RestAPIArgs{
 		Description:      pulumi.String("shopstack " + ctx.Stack() + " commerce API"),
 		StageName:        pulumi.String(StageName),
 		Routes:           apiRoutes,
 		GatewayResponses: gatewayResponses(args.AllowedOrigins),
+		RequestValidator: &validator,
 		Tags:             tags,
 	}, pulumi.Parent(a), pulumi.DependsOn([]pulumi.Resource{account}),
-		pulumi.Transforms([]pulumi.ResourceTransform{ChildTransform(ctx, accessLogs.Arn, tags, aliasRedirects(args))}))
+		pulumi.Transforms([]pulumi.ResourceTransform{ChildTransform(ctx, physicalName(ctx, "api"), accessLogs.Arn, tags, aliasRedirects(args))}))
 	if err != nil {
 		return nil, fmt.Errorf("api %s: rest api: %w", name, err)
+	}
+
+	// Execution logging writes to API-Gateway-Execution-Logs_{restApiId}/{stage}, a group API
+	// Gateway creates with no retention when it does not exist; declared here first, it keeps
+	// the stack's retention and tags like every other log group.
+	executionLogs, err := cloudwatch.NewLogGroup(ctx, name+"-execution-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.Sprintf("API-Gateway-Execution-Logs_%s/%s", restAPI.Stage.RestApi(), restAPI.Stage.StageName()),
+		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+		Tags:            tags,
+	}, pulumi.Parent(a))
+	if err != nil {
+		return nil, fmt.Errorf("api %s: execution log group: %w", name, err)
 	}
 
 	// Throttling, metrics and execution logs are method settings on the stage; "*/*" covers every
@@ -108,7 +129,7 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 			LoggingLevel:         pulumi.String("ERROR"),
 			DataTraceEnabled:     pulumi.Bool(false),
 		},
-	}, pulumi.Parent(a), pulumi.DependsOn([]pulumi.Resource{account})); err != nil {
+	}, pulumi.Parent(a), pulumi.DependsOn([]pulumi.Resource{account, executionLogs})); err != nil {
 		return nil, fmt.Errorf("api %s: method settings: %w", name, err)
 	}
 
@@ -198,27 +219,36 @@ func gatewayResponses(origins []string) map[string]apigw.SwaggerGatewayResponseI
 		"gatewayresponse.header.Access-Control-Allow-Methods": pulumi.String("'GET,POST,PUT,DELETE,OPTIONS'"),
 		"gatewayresponse.header.Vary":                         pulumi.String("'Origin'"),
 	}
-	// A gateway response can only carry a static header value: with one origin it is that origin;
-	// with several, the caller's Origin is echoed — these error bodies carry no data.
-	switch len(origins) {
-	case 0:
-	case 1:
+	// A gateway response carries a static value or a request value, never a choice between them:
+	// echoing method.request.header.Origin would grant any site CORS on these responses. So it
+	// answers the first allowed origin (the primary frontend, listed first); a browser on another
+	// allowed origin sees a CORS failure for gateway errors only — the handlers answer every
+	// allowed origin themselves.
+	if len(origins) > 0 {
 		headers["gatewayresponse.header.Access-Control-Allow-Origin"] = pulumi.String("'" + origins[0] + "'")
-	default:
-		headers["gatewayresponse.header.Access-Control-Allow-Origin"] = pulumi.String("method.request.header.Origin")
 	}
+	// DEFAULT_4XX and DEFAULT_5XX cover every response type not set on its own; RestAPI sets two
+	// itself unless given (pulumi-aws-apigateway api.ts, generateGatewayResponses), plain
+	// {"message": ...} bodies without CORS headers: an unknown route (MISSING_AUTHENTICATION_TOKEN,
+	// kept at its 404) and an authorizer's denial (ACCESS_DENIED, 403). Giving them ours keeps
+	// every gateway response readable by the browser, in the one error shape.
+	statuses := map[string]float64{"DEFAULT_4XX": 0, "DEFAULT_5XX": 0, "MISSING_AUTHENTICATION_TOKEN": 404, "ACCESS_DENIED": 403}
 	responses := map[string]apigw.SwaggerGatewayResponseInput{}
-	for _, kind := range []string{"DEFAULT_4XX", "DEFAULT_5XX"} {
-		responses[kind] = apigw.SwaggerGatewayResponseArgs{
+	for kind, status := range statuses {
+		r := apigw.SwaggerGatewayResponseArgs{
 			ResponseParameters: headers,
 			ResponseTemplates:  pulumi.StringMap{"application/json": pulumi.String(body)},
 		}
+		if status != 0 {
+			r.StatusCode = pulumi.Float64(status)
+		}
+		responses[kind] = r
 	}
 	return responses
 }
 
-// ChildTransform sets what RestAPI has no input for on the children it creates: on the REST API a
-// REGIONAL endpoint (it defaults to EDGE; the front door puts a regional custom domain and
+// ChildTransform sets what RestAPI has no input for on the children it creates: on the REST API
+// its name (apiName, which carries the stack), a REGIONAL endpoint (it defaults to EDGE; the front door puts a regional custom domain and
 // Route 53 latency routing in front of each region instead of CloudFront) and the request body
 // models (InjectRequestModels); on the stage
 // access logs to our log group, X-Ray tracing and our tags. RestAPI is a remote component; a
@@ -226,7 +256,7 @@ func gatewayResponses(origins []string) map[string]apigw.SwaggerGatewayResponseI
 // 172). The engine runs it when each child registers; under unit-test mocks children never
 // register, so the stack tests check that the RestAPI carries it and the transform is tested on
 // its own.
-func ChildTransform(ctx *pulumi.Context, accessLogArn pulumi.StringInput, tags pulumi.StringMap, redirects []Redirect) pulumi.ResourceTransform {
+func ChildTransform(ctx *pulumi.Context, apiName string, accessLogArn pulumi.StringInput, tags pulumi.StringMap, redirects []Redirect) pulumi.ResourceTransform {
 	return func(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
 		props := pulumi.Map{}
 		for k, v := range args.Props {
@@ -234,6 +264,10 @@ func ChildTransform(ctx *pulumi.Context, accessLogArn pulumi.StringInput, tags p
 		}
 		switch args.Type {
 		case "aws:apigateway/restApi:RestApi":
+			// RestAPI names the REST API after the component (<region>-api), the same in every
+			// stack; API Gateway keys its metrics by ApiName, so stacks sharing an account and
+			// region would share their alarms' metrics. The name overrides the definition's title.
+			props["name"] = pulumi.String(apiName)
 			props["endpointConfiguration"] = pulumi.Map{"types": pulumi.String("REGIONAL")}
 			props["tags"] = tags
 			if body, ok := props["body"]; ok && body != nil {
@@ -270,6 +304,16 @@ func ChildTransform(ctx *pulumi.Context, accessLogArn pulumi.StringInput, tags p
 			}
 			props["xrayTracingEnabled"] = pulumi.Bool(true)
 			props["tags"] = tags
+		case "aws:apigateway/deployment:Deployment":
+			// RestAPI versions the deployment by its own definition, before our transform
+			// (pulumi-aws-apigateway api.ts, createAPI): a change only to what we inject (the
+			// models, an integration) would never be deployed. A hash of the body the REST API
+			// was registered with, as a trigger, makes a new deployment whenever it changes
+			// (triggers replace the deployment, and the stage then points at the new one).
+			if v, ok := props["restApi"]; ok && v != nil {
+				props["triggers"] = pulumi.StringMap{"body": registeredBodyHash(ctx, v)}
+				props["restApi"] = referencedID(ctx, v)
+			}
 		default:
 			return nil
 		}
@@ -287,18 +331,47 @@ func referencedID(ctx *pulumi.Context, v pulumi.Input) pulumi.StringOutput {
 			id, _ := r.(string)
 			return pulumi.String(id).ToStringOutput(), nil
 		}
-		return res.URN().ApplyT(func(urn pulumi.URN) (pulumi.StringOutput, error) {
-			var found struct {
-				ID string `pulumi:"id"`
+		return fromEngine(ctx, res, func(found registered) string { return found.ID }), nil
+	}).(pulumi.StringOutput)
+}
+
+// registeredBodyHash is the SHA-256 of the body the referenced REST API was registered with, as
+// the engine holds it (after every transform); unknown while the body is.
+func registeredBodyHash(ctx *pulumi.Context, v pulumi.Input) pulumi.StringOutput {
+	return pulumi.ToOutput(v).ApplyT(func(r any) (pulumi.StringOutput, error) {
+		res, ok := r.(pulumi.Resource)
+		if !ok {
+			return pulumi.StringOutput{}, fmt.Errorf("deployment: restApi is %T, not a reference to the REST API", r)
+		}
+		return fromEngine(ctx, res, func(found registered) string {
+			body, _ := found.State["body"].(string)
+			if body == "" {
+				return ""
 			}
-			if err := ctx.Invoke("pulumi:pulumi:getResource", map[string]any{"urn": string(urn)}, &found); err != nil {
-				return pulumi.StringOutput{}, fmt.Errorf("resolve %s: %w", urn, err)
-			}
-			if found.ID == "" {
-				return pulumi.UnsafeUnknownOutput(nil).ApplyT(func(any) string { return "" }).(pulumi.StringOutput), nil
-			}
-			return pulumi.String(found.ID).ToStringOutput(), nil
-		}).(pulumi.StringOutput), nil
+			sum := sha256.Sum256([]byte(body))
+			return hex.EncodeToString(sum[:])
+		}), nil
+	}).(pulumi.StringOutput)
+}
+
+// registered is what the engine's builtin getResource returns for a registered resource.
+type registered struct {
+	ID    string         `pulumi:"id"`
+	State map[string]any `pulumi:"state"`
+}
+
+// fromEngine reads a registered resource from the engine and derives a string from it; the
+// result is unknown when pick returns "" (the engine does not know it yet).
+func fromEngine(ctx *pulumi.Context, res pulumi.Resource, pick func(registered) string) pulumi.StringOutput {
+	return res.URN().ApplyT(func(urn pulumi.URN) (pulumi.StringOutput, error) {
+		var found registered
+		if err := ctx.Invoke("pulumi:pulumi:getResource", map[string]any{"urn": string(urn)}, &found); err != nil {
+			return pulumi.StringOutput{}, fmt.Errorf("resolve %s: %w", urn, err)
+		}
+		if v := pick(found); v != "" {
+			return pulumi.String(v).ToStringOutput(), nil
+		}
+		return pulumi.UnsafeUnknownOutput(nil).ApplyT(func(any) string { return "" }).(pulumi.StringOutput), nil
 	}).(pulumi.StringOutput)
 }
 

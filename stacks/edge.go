@@ -281,8 +281,20 @@ type wafRule struct {
 	VisibilityConfig map[string]any `json:"VisibilityConfig"`
 }
 
-// webACLRules: the AWS managed common and known-bad-inputs rule groups, and a per-IP rate limit
-// that leaves the health route alone, so Route 53's checkers are never the ones blocked.
+// healthCheckPath is the one path Route 53's health checkers request: the health route on the
+// stage's own execute-api hostname (frontDoor's health check).
+const healthCheckPath = "/" + StageName + "/health"
+
+// healthCheckRateLimit is the per-IP limit on healthCheckPath per 5 minutes. A checker requests it
+// once per request interval (30 s) from each of its IPs, 10 times per window; 300 leaves it 30
+// times that and still caps what anyone else can send there.
+const healthCheckRateLimit = 300
+
+// webACLRules: the AWS managed common and known-bad-inputs rule groups and two per-IP rate limits.
+// The exact path Route 53's checkers request has its own generous limit, so they are never the
+// ones the general limit blocks; everything else, including any other path ending in /health,
+// falls under the general limit. The match is byte for byte with no transformation: an encoded or
+// differently cased variant is not the health path and is limited like any other.
 func webACLRules(rateLimit int) (string, error) {
 	visibility := func(metric string) map[string]any {
 		return map[string]any{"CloudWatchMetricsEnabled": true, "SampledRequestsEnabled": true, "MetricName": metric}
@@ -293,18 +305,19 @@ func webACLRules(rateLimit int) (string, error) {
 			OverrideAction: map[string]any{"None": map[string]any{}}, VisibilityConfig: visibility(name)}
 	}
 	healthPath := map[string]any{"ByteMatchStatement": map[string]any{
-		"SearchString": "/health", "PositionalConstraint": "ENDS_WITH",
+		"SearchString": healthCheckPath, "PositionalConstraint": "EXACTLY",
 		"FieldToMatch":        map[string]any{"UriPath": map[string]any{}},
 		"TextTransformations": []map[string]any{{"Priority": 0, "Type": "NONE"}},
 	}}
+	rate := func(name string, priority, limit int, scope map[string]any) wafRule {
+		return wafRule{Name: name, Priority: priority, Action: map[string]any{"Block": map[string]any{}}, VisibilityConfig: visibility(name),
+			Statement: map[string]any{"RateBasedStatement": map[string]any{"Limit": limit, "AggregateKeyType": "IP", "ScopeDownStatement": scope}}}
+	}
 	rules := []wafRule{
 		managed("AWSManagedRulesCommonRuleSet", 10),
 		managed("AWSManagedRulesKnownBadInputsRuleSet", 20),
-		{Name: "RateLimitPerClientIP", Priority: 30, Action: map[string]any{"Block": map[string]any{}}, VisibilityConfig: visibility("RateLimitPerClientIP"),
-			Statement: map[string]any{"RateBasedStatement": map[string]any{
-				"Limit": rateLimit, "AggregateKeyType": "IP",
-				"ScopeDownStatement": map[string]any{"NotStatement": map[string]any{"Statement": healthPath}},
-			}}},
+		rate("RateLimitPerClientIP", 30, rateLimit, map[string]any{"NotStatement": map[string]any{"Statement": healthPath}}),
+		rate("RateLimitHealthCheck", 40, healthCheckRateLimit, healthPath),
 	}
 	b, err := json.Marshal(rules)
 	if err != nil {

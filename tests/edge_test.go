@@ -41,10 +41,10 @@ func TestFrontDoor(t *testing.T) {
 			for _, r := range rules {
 				names = append(names, r.Name)
 			}
-			assert.Equal(t, []string{"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "RateLimitPerClientIP"}, names)
+			assert.Equal(t, []string{"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "RateLimitPerClientIP", "RateLimitHealthCheck"}, names)
 			rate := rules[2].Statement["RateBasedStatement"].(map[string]any)
 			assert.Equal(t, float64(s.configInt(t, "wafRateLimit")), rate["Limit"])
-			assert.Contains(t, rate["ScopeDownStatement"], "NotStatement", "the health route is never rate limited")
+			// Which paths each rate rule counts: TestWAFRateLimitsEveryPath.
 
 			assoc, err := g.Named(associationType, region+"-edge-waf-stage")
 			require.NoError(t, err)

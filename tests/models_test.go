@@ -99,7 +99,7 @@ func TestInjectRequestModels(t *testing.T) {
 // program, where its body output resolves, and reads the models back.
 func TestChildTransformInjectsModels(t *testing.T) {
 	res, err := engine.Update(context.Background(), engine.Options{Root: root, Stack: "dev", NoPolicies: true, Program: func(ctx *pulumi.Context) error {
-		transform := stacks.ChildTransform(nil, pulumi.String("arn:aws:logs:us-east-1:123456789012:log-group:access"), pulumi.StringMap{}, nil)
+		transform := stacks.ChildTransform(nil, "shopstack-dev-api", pulumi.String("arn:aws:logs:us-east-1:123456789012:log-group:access"), pulumi.StringMap{}, nil)
 		got := transform(context.Background(), &pulumi.ResourceTransformArgs{
 			Type:  "aws:apigateway/restApi:RestApi",
 			Props: pulumi.Map{"body": pulumi.String(swaggerOf(t, "2.0"))},

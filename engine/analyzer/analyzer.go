@@ -48,9 +48,17 @@ import (
 	"shopstack/policies"
 )
 
-// Version is the plugin version the stand-in reports: what a pulumi-policy-opa build without
-// release ldflags reports (analyzer.go, VersionString).
-const Version = "0.0.1+dev"
+// Version is the pulumi-policy-opa release the pack is written for, and the one the stand-in
+// models and reports: v0.2.0 is the first with what the rules rely on (stack_deny_*/stack_warn_*
+// rules on input.resources, the __type/__name/__urn fields, digits in rule names, configured
+// enforcement levels; its CHANGELOG). The workflows install exactly this release before Pulumi
+// runs (tests/policypack_test.go checks they agree).
+const Version = "0.2.0"
+
+// MinimumPulumiCLI is the oldest Pulumi CLI that installs the analyzer of a `runtime: opa` pack
+// itself when it is missing (pulumi/pulumi PR 22196, in v3.227.0), so no manual
+// `pulumi plugin install` is needed to find it.
+const MinimumPulumiCLI = "3.227.0"
 
 // Analyzer is the policy pack as a plugin.Analyzer. It is safe for concurrent use: the engine
 // analyzes resources in parallel.

@@ -36,9 +36,14 @@ var computed = property.New(property.Computed)
 
 func newAnalyzer(t *testing.T) plugin.Analyzer {
 	t.Helper()
-	pack, err := policies.New(context.Background())
+	return New(pack(t))
+}
+
+func pack(t *testing.T) *policies.Engine {
+	t.Helper()
+	p, err := policies.New(context.Background())
 	require.NoError(t, err)
-	return New(pack)
+	return p
 }
 
 func urnOf(typ, name string) resource.URN {
@@ -180,7 +185,7 @@ func TestAnalyzeWithUnknownProperty(t *testing.T) {
 			for _, d := range resp.Diagnostics {
 				assert.Equal(t, tt.r.URN, d.URN)
 				assert.Equal(t, policies.Package, d.PolicyPackName)
-				assert.Equal(t, Version, d.PolicyPackVersion)
+				assert.Equal(t, pack(t).Manifest().Version, d.PolicyPackVersion, "PulumiPolicy.yaml's version wins over the plugin's")
 				assert.Equal(t, apitype.Mandatory, d.EnforcementLevel)
 				assert.Contains(t, d.Message, `"`+tt.r.Name+`"`)
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -257,21 +256,4 @@ func (s *Products) update(ctx context.Context, op, id string, upd expression.Upd
 func isConditionFailed(err error) bool {
 	var ccf *types.ConditionalCheckFailedException
 	return errors.As(err, &ccf)
-}
-
-// backoff returns a jittered exponential delay for retry attempt n (n >= 1).
-func backoff(n int) time.Duration {
-	d := 5 * time.Millisecond << min(n, 6)
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)))
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

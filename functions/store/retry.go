@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"io"
 	"math/rand/v2"
 	"time"
 
@@ -16,7 +18,7 @@ import (
 // deadline, so that the handler still answers (503/504 with Retry-After, api.Handler) and the
 // client, not the function, waits out a longer outage.
 //
-//   - SDK retries (throttling, 5xx, connection errors, a reset mid-answer): MaxAttempts attempts,
+//   - SDK retries (throttling, 5xx, connection errors, an answer reset or cut mid-body): MaxAttempts attempts,
 //     full-jitter exponential backoff from BaseDelay (1 s for throttling errors, fixed by the
 //     SDK), each wait capped at MaxBackoff. One call waits at most (MaxAttempts-1) × MaxBackoff
 //     = 2 s between attempts. The SDK's default cap is 20 s, longer than the whole function.
@@ -43,7 +45,19 @@ func Retryer() aws.Retryer {
 		o.MaxAttempts = MaxAttempts
 		o.BaseDelay = BaseDelay
 		o.MaxBackoff = MaxBackoff
+		o.Retryables = append(o.Retryables, retry.IsErrorRetryableFunc(cutAnswer))
 	})
+}
+
+// cutAnswer retries an answer cut off mid-body, which the SDK reports as a deserialization
+// error it does not retry by itself. A write whose answer was cut may have been carried out:
+// the retried transaction carries the same ClientRequestToken, and CreateProduct recognises
+// its own item.
+func cutAnswer(err error) aws.Ternary {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return aws.TrueTernary
+	}
+	return aws.UnknownTernary
 }
 
 // WithRetryPolicy is the dynamodb.Options function that applies the policy; every DynamoDB

@@ -151,7 +151,7 @@ func transient(err error) bool {
 	}
 	var maxAttempts *retry.MaxAttemptsError
 	var quota ratelimit.QuotaExceededError
-	if errors.As(err, &maxAttempts) || errors.As(err, &quota) {
+	if errors.As(err, &maxAttempts) || errors.As(err, &quota) || cutAnswer(err) == aws.TrueTernary {
 		return true
 	}
 	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary

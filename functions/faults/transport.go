@@ -5,10 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -197,3 +202,33 @@ func Client(endpoint string, rt http.RoundTripper) *dynamodb.Client {
 		HTTPClient:   &http.Client{Transport: rt},
 	}, store.WithRetryPolicy)
 }
+
+// Server is a Transport served over HTTP on loopback, in front of an endpoint: for programs
+// whose DynamoDB client cannot be given a Transport, such as the local platform.
+type Server struct {
+	Addr string // host:port on 127.0.0.1
+	srv  *http.Server
+}
+
+// Serve serves t as a reverse proxy to endpoint (an http URL) on a free port of 127.0.0.1.
+func Serve(t *Transport, endpoint string) (*Server, error) {
+	target, err := url.Parse(endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("faults: endpoint %q: %w", endpoint, err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("faults: listen: %w", err)
+	}
+	rp := &httputil.ReverseProxy{
+		Rewrite:   func(r *httputil.ProxyRequest) { r.SetURL(target); r.Out.Host = target.Host },
+		Transport: t,
+		ErrorLog:  log.New(io.Discard, "", 0),
+	}
+	s := &Server{Addr: l.Addr().String(), srv: &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second}}
+	go func() { _ = s.srv.Serve(l) }()
+	return s, nil
+}
+
+// Close stops the server.
+func (s *Server) Close() { _ = s.srv.Close() }

@@ -58,3 +58,8 @@ load: ## concurrent shoppers against the local API (LOAD_URL=<make dev's apiUrl>
 .PHONY: openapi
 openapi: ## the API contract (OpenAPI 3.0) from the route table and Go types to functions/openapi/openapi.json; commit it
 	$(GO) run ./cmd/openapi -o functions/openapi/openapi.json
+
+.PHONY: chaos
+chaos: ## a short load under each DynamoDB fault (latency, cut answers, throttling, conflicts, outage) against the local platform; per fault: statuses, p50/p99, invariants
+	functions/dynamotest/install.sh
+	$(GO) run ./cmd/chaos $(CHAOS_FLAGS)

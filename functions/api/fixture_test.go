@@ -9,8 +9,10 @@ import (
 	"net/url"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/stretchr/testify/require"
 
 	"shopstack/functions/api"
@@ -44,16 +46,25 @@ type fixture struct {
 	handlers  map[string]*api.Handler
 	recorders map[string]*dynamotest.Recorder
 	logs      *bytes.Buffer
+	// timeout, when set, is each invocation's time, as Lambda's context has a deadline.
+	timeout time.Duration
 }
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	raw := dynamotest.Client(t)
+	return newFixtureOn(t, raw, raw)
+}
+
+// newFixtureOn creates the tables with raw and builds handlers whose calls go through
+// client; f.db reads and writes with raw.
+func newFixtureOn(t testing.TB, raw, client *dynamodb.Client) *fixture {
+	t.Helper()
 	f := &fixture{t: t, tables: dynamotest.Tables(t, raw), handlers: map[string]*api.Handler{}, recorders: map[string]*dynamotest.Recorder{}, logs: &bytes.Buffer{}}
 	f.db = store.New(raw, raw, f.tables)
 	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: f.logs}, nil))
 	dbFor := func(fn string) *store.DB {
-		r := dynamotest.NewRecorder(raw)
+		r := dynamotest.NewRecorder(client)
 		f.recorders[fn] = r
 		return store.New(r, r, f.tables)
 	}
@@ -137,7 +148,13 @@ func (r response) num(key string) int { n, _ := r.json[key].(float64); return in
 func (f *fixture) do(method, target string, as who, body string, headers ...string) response {
 	f.t.Helper()
 	req, fn := request(f.t, method, target, as, body, headers...)
-	resp, err := f.handlers[fn].Handle(context.Background(), req)
+	ctx := context.Background()
+	if f.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.timeout)
+		defer cancel()
+	}
+	resp, err := f.handlers[fn].Handle(ctx, req)
 	require.NoError(f.t, err)
 	checkContract(f.t, req, resp)
 	out := response{APIGatewayProxyResponse: resp}

@@ -31,8 +31,24 @@ var statusOf = map[string]int{
 	shop.EOUTOFSTOCK:    http.StatusConflict,
 	shop.EUNPROCESSABLE: http.StatusUnprocessableEntity,
 	shop.EUNAVAILABLE:   http.StatusServiceUnavailable,
+	shop.ETIMEOUT:       http.StatusGatewayTimeout,
 	shop.EINTERNAL:      http.StatusInternalServerError,
 }
+
+// retryAfterOf is the Retry-After header, in seconds, of the answers a client should repeat
+// later: the database throttling, unreachable or too slow for the function's deadline. A
+// repeated checkout uses its Idempotency-Key again, so it answers the order if the first
+// attempt's transaction did commit.
+var retryAfterOf = map[string]string{
+	shop.EUNAVAILABLE: "1",
+	shop.ETIMEOUT:     "1",
+}
+
+// AnswerReserve is the time Handle keeps back from the function's deadline (Lambda's, from
+// the context) to answer: the domain's calls see a deadline that much earlier, so a request
+// that runs out of time fails with a 504 the function still writes, rather than Lambda ending
+// the function in the middle of its work with no answer to the client.
+const AnswerReserve = 500 * time.Millisecond
 
 // ErrorBody is the one shape of every error response.
 type ErrorBody struct {
@@ -111,11 +127,23 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 	if err := authorize(route.Access, caller); err != nil {
 		return h.failure(ctx, requestID, k, err), nil
 	}
-	res, err := h.endpoints[k](ctx, request{APIGatewayProxyRequest: req, caller: caller})
+	work, cancel := budget(ctx)
+	defer cancel()
+	res, err := h.endpoints[k](work, request{APIGatewayProxyRequest: req, caller: caller})
 	if err != nil {
 		return h.failure(ctx, requestID, k, err), nil
 	}
 	return respond(res.status, res.body, requestID, res.headers), nil
+}
+
+// budget returns the context the endpoint works under: the function's deadline less
+// AnswerReserve. Without a deadline (a test calling Handle directly) it is ctx.
+func budget(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return ctx, func() {}
+	}
+	return context.WithDeadline(ctx, deadline.Add(-AnswerReserve))
 }
 
 // authorize applies a route's access rule: 401 without identity, 403 without the group.
@@ -148,7 +176,11 @@ func (h *Handler) failure(ctx context.Context, requestID, route string, err erro
 		h.log.ErrorContext(ctx, "request failed", "requestId", requestID, "route", route, "status", status, "error", err.Error())
 		msg = fmt.Sprintf("%s (request id %s)", msg, requestID)
 	}
-	return respond(status, ErrorBody{Error: ErrorDetail{Code: code, Message: msg}}, requestID, nil)
+	var headers map[string]string
+	if after, ok := retryAfterOf[code]; ok {
+		headers = map[string]string{"Retry-After": after}
+	}
+	return respond(status, ErrorBody{Error: ErrorDetail{Code: code, Message: msg}}, requestID, headers)
 }
 
 func respond(status int, body any, requestID string, headers map[string]string) events.APIGatewayProxyResponse {

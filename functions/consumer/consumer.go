@@ -6,6 +6,7 @@ package consumer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -41,7 +42,8 @@ type envelope struct {
 }
 
 // Handle processes every message and reports exactly the ones that failed, so SQS redelivers
-// only those; a message that keeps failing (a poisoned one) reaches the dead-letter queue after
+// only those (not one that was notified but could not be marked done: redelivered, it would be
+// notified twice); a message that keeps failing (a poisoned one) reaches the dead-letter queue after
 // the queue's receive limit.
 func (h *Handler) Handle(ctx context.Context, batch events.SQSEvent) (events.SQSEventResponse, error) {
 	until, ok := ctx.Deadline()
@@ -50,7 +52,13 @@ func (h *Handler) Handle(ctx context.Context, batch events.SQSEvent) (events.SQS
 	}
 	var resp events.SQSEventResponse
 	for _, m := range batch.Records {
-		if err := h.handle(ctx, m, until); err != nil {
+		err := h.handle(ctx, m, until)
+		if errors.Is(err, pipeline.ErrNotMarkedDone) {
+			// Redelivering it would notify it again once the claim expires: SQS may delete it.
+			h.Log.Error("message notified but not marked done; not retried", "consumer", h.Consumer.Name, "messageId", m.MessageId, "error", err.Error())
+			continue
+		}
+		if err != nil {
 			h.Log.Error("message failed", "consumer", h.Consumer.Name, "messageId", m.MessageId, "invalid", pipeline.IsInvalid(err), "error", err.Error())
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 		}

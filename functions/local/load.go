@@ -32,6 +32,9 @@ type LoadOptions struct {
 	MaxRequests int           // request budget across all shoppers
 	Products    int           // products created for this run, in a category of their own
 	Stock       int           // initial stock of each
+	// AfterShopping, when set, runs once the shoppers have stopped and before the stock and
+	// orders are read back: make chaos ends its fault there.
+	AfterShopping func()
 }
 
 // DefaultLoad is what make load runs.
@@ -47,8 +50,16 @@ type LoadReport struct {
 	Errors     map[string]int // "409 out_of_stock" -> responses
 	Placed     int            // orders placed (201)
 	Cancelled  int            // orders cancelled (200)
+	Retried    int            // checkouts retried with their Idempotency-Key after a 503/504 or no answer
 	Stock      []StockCheck   // per product of the run
+	Orders     []OrderCheck   // every order of the run's shoppers, as read back
 	Violations []string       // broken invariants; empty when the stock adds up
+}
+
+// OrderCheck is one order read back at the end of a run.
+type OrderCheck struct {
+	ID        string
+	Cancelled bool
 }
 
 // StockCheck is one product's stock before and after, and the quantities its live orders
@@ -72,7 +83,7 @@ func (r LoadReport) Write(w io.Writer) {
 	fmt.Fprintf(w, "clients:     %d\n", r.Clients)
 	fmt.Fprintf(w, "requests:    %d in %s = %.0f requests/s\n", r.Requests, r.Elapsed.Round(time.Millisecond), r.RequestsPerSecond())
 	fmt.Fprintf(w, "latency:     p50 %s, p99 %s\n", r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond))
-	fmt.Fprintf(w, "orders:      %d placed, %d cancelled\n", r.Placed, r.Cancelled)
+	fmt.Fprintf(w, "orders:      %d placed, %d cancelled; %d checkouts retried with their key\n", r.Placed, r.Cancelled, r.Retried)
 	fmt.Fprintf(w, "statuses:   ")
 	for _, s := range slices.Sorted(maps.Keys(r.Statuses)) {
 		name := strconv.Itoa(s)
@@ -94,7 +105,7 @@ func (r LoadReport) Write(w io.Writer) {
 		fmt.Fprintf(w, "stock:       %s initial %d, final %d, in live orders %d\n", s.ProductID, s.Initial, s.Final, s.Ordered)
 	}
 	if len(r.Violations) == 0 {
-		fmt.Fprintln(w, "invariants:  ok (stock never negative; ordered = initial - final for every product)")
+		fmt.Fprintln(w, "invariants:  ok (stock never negative; ordered = initial - final for every product; one order per key)")
 		return
 	}
 	for _, v := range r.Violations {
@@ -154,6 +165,9 @@ func Load(ctx context.Context, opts LoadOptions) (LoadReport, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	if opts.AfterShopping != nil {
+		opts.AfterShopping()
+	}
 
 	r := LoadReport{Clients: opts.Clients, Elapsed: elapsed, Statuses: map[int]int{}, Errors: map[string]int{}}
 	var latencies []time.Duration
@@ -167,6 +181,7 @@ func Load(ctx context.Context, opts LoadOptions) (LoadReport, error) {
 		}
 		r.Placed += s.placed
 		r.Cancelled += s.cancelled
+		r.Retried += s.retried
 		r.Violations = append(r.Violations, s.violations...)
 	}
 	r.Requests = len(latencies)
@@ -182,6 +197,7 @@ func Load(ctx context.Context, opts LoadOptions) (LoadReport, error) {
 func verify(ctx context.Context, c *loadClient, shoppers []*shopper, ids []string, initial map[string]int, r *LoadReport) error {
 	ordered := map[string]int{}
 	for _, s := range shoppers {
+		byCart := map[string][]string{}
 		cursor := ""
 		for {
 			var page shop.OrderPage
@@ -193,6 +209,8 @@ func verify(ctx context.Context, c *loadClient, shoppers []*shopper, ids []strin
 				return fmt.Errorf("load: verify: list orders of %s: %w", s.who.sub, err)
 			}
 			for _, o := range page.Orders {
+				byCart[o.CartID] = append(byCart[o.CartID], o.ID)
+				r.Orders = append(r.Orders, OrderCheck{ID: o.ID, Cancelled: o.Status == shop.StatusCancelled})
 				if o.Status == shop.StatusCancelled {
 					continue
 				}
@@ -202,6 +220,17 @@ func verify(ctx context.Context, c *loadClient, shoppers []*shopper, ids []strin
 			}
 			if cursor = page.NextCursor; cursor == "" {
 				break
+			}
+		}
+		// Each cart is checked out under one Idempotency-Key, so one order per cart is one per key.
+		for cart, ids := range byCart {
+			if len(ids) > 1 {
+				r.Violations = append(r.Violations, fmt.Sprintf("cart %s (one Idempotency-Key) has %d orders: %v", cart, len(ids), ids))
+			}
+		}
+		for cart, id := range s.answered {
+			if got := byCart[cart]; len(got) != 1 || got[0] != id {
+				r.Violations = append(r.Violations, fmt.Sprintf("cart %s: checkout answered order %s, but the stored orders are %v", cart, id, got))
 			}
 		}
 	}
@@ -248,6 +277,8 @@ type shopper struct {
 	errors     map[string]int
 	placed     int
 	cancelled  int
+	retried    int
+	answered   map[string]string // cart -> the order its checkout answered
 	violations []string
 }
 
@@ -283,8 +314,8 @@ func (s *shopper) shop(stop context.Context) {
 		if !filled {
 			continue
 		}
-		var o shop.Order
-		if !s.call(stop, "POST", "orders", shop.PlaceOrder{CartID: cartID}, &o) {
+		o, ok := s.checkout(stop, cartID)
+		if !ok {
 			continue
 		}
 		s.placed++
@@ -294,31 +325,69 @@ func (s *shopper) shop(stop context.Context) {
 	}
 }
 
+// checkoutTries bounds how often a shopper sends one checkout: the first try and its
+// retries after a 503/504 or no answer.
+const checkoutTries = 4
+
+// checkout places the cart's order under one Idempotency-Key, retrying with the same key after
+// a 503 or 504 (waiting Retry-After) or no answer, as a client should: the first try may have
+// committed, and its key then answers that order.
+func (s *shopper) checkout(stop context.Context, cartID string) (shop.Order, bool) {
+	headers := map[string]string{routes.IdempotencyHeader: shop.NewID()}
+	for try := 1; ; try++ {
+		var o shop.Order
+		status, wait, ok := s.send(stop, "POST", "orders", shop.PlaceOrder{CartID: cartID}, &o, headers)
+		if ok {
+			if s.answered == nil {
+				s.answered = map[string]string{}
+			}
+			s.answered[cartID] = o.ID
+			return o, true
+		}
+		if status != 0 && status != http.StatusServiceUnavailable && status != http.StatusGatewayTimeout || try == checkoutTries || stop.Err() != nil || s.ctx.Err() != nil {
+			return shop.Order{}, false
+		}
+		s.retried++
+		time.Sleep(wait)
+	}
+}
+
 // call spends one request of the budget, unless stop has ended, and records its latency
 // and outcome; it reports whether the request succeeded.
+// A 503 or 504 is waited out for its Retry-After, as a client should.
 func (s *shopper) call(stop context.Context, method, path string, body, out any) bool {
-	if stop.Err() != nil || s.budget.Add(-1) < 0 {
-		return false
+	status, wait, ok := s.send(stop, method, path, body, out, nil)
+	if status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout {
+		time.Sleep(wait)
 	}
-	var headers map[string]string
-	if method == "POST" && path == "orders" {
-		headers = map[string]string{routes.IdempotencyHeader: shop.NewID()}
+	return ok
+}
+
+// send is call with headers; it also returns the status (0 for no answer) and how long the
+// answer's Retry-After asks to wait (at least 100 ms).
+func (s *shopper) send(stop context.Context, method, path string, body, out any, headers map[string]string) (int, time.Duration, bool) {
+	if stop.Err() != nil || s.budget.Add(-1) < 0 {
+		return 0, 0, false
 	}
 	start := time.Now()
 	status, err := s.c.do(s.ctx, s.who, method, path, body, out, headers)
 	if s.ctx.Err() != nil {
-		return false // interrupted: not a result
+		return 0, 0, false // interrupted: not a result
 	}
 	s.latencies = append(s.latencies, time.Since(start))
 	s.statuses[status]++
+	wait := 100 * time.Millisecond
 	var he *httpError
 	switch {
 	case errors.As(err, &he):
 		s.errors[fmt.Sprintf("%d %s", he.status, he.code)]++
+		if secs, perr := strconv.Atoi(he.retryAfter); perr == nil && secs > 0 {
+			wait = time.Duration(secs) * time.Second
+		}
 	case err != nil:
 		s.errors["transport"]++
 	}
-	return err == nil
+	return status, wait, err == nil
 }
 
 // identity is who a request acts for, sent as the development headers.
@@ -331,9 +400,10 @@ type loadClient struct {
 
 // httpError is a response with a status of 400 or more.
 type httpError struct {
-	status int
-	code   string
-	body   string
+	status     int
+	code       string
+	body       string
+	retryAfter string
 }
 
 func (e *httpError) Error() string { return fmt.Sprintf("status %d: %s", e.status, e.body) }
@@ -379,7 +449,7 @@ func (c *loadClient) do(ctx context.Context, who identity, method, path string, 
 			Error struct{ Code string } `json:"error"`
 		}
 		_ = json.Unmarshal(b, &eb)
-		return resp.StatusCode, &httpError{status: resp.StatusCode, code: eb.Error.Code, body: strings.TrimSpace(string(b))}
+		return resp.StatusCode, &httpError{status: resp.StatusCode, code: eb.Error.Code, body: strings.TrimSpace(string(b)), retryAfter: resp.Header.Get("Retry-After")}
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {

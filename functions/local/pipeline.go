@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode"
@@ -35,6 +36,14 @@ const (
 	// maxReceives is how often a consumer gets a message before it is dropped and logged, as its
 	// queue would move it to the dead-letter queue.
 	maxReceives = 3
+	// consumerTimeout is a consumer invocation's time, and so how long its claim on an event
+	// lasts; redeliverAfter is how long a failed message stays invisible before its next
+	// receive. They are the stack's function timeout and queue visibility timeout (6 × the
+	// timeout), shortened so that make dev stays lively, and in the same order: a claim has
+	// expired when its message comes back. A consumer's table unreachable for a few seconds
+	// loses nothing.
+	consumerTimeout = 3 * time.Second
+	redeliverAfter  = 4 * time.Second
 )
 
 // localConsumer is a consumer of the pipeline and the event types its rule matches, as in
@@ -58,6 +67,7 @@ var localConsumers = []localConsumer{
 type Pipeline struct {
 	cancel context.CancelFunc
 	done   chan struct{}
+	bus    *memoryBus
 }
 
 // StartPipeline starts the pipeline over the tables (logical -> physical names) of the DynamoDB
@@ -77,7 +87,7 @@ func StartPipeline(c *dynamodb.Client, tables map[string]string, log *slog.Logge
 		}
 		readers = append(readers, stream.NewReader(streams, aws.ToString(out.Table.LatestStreamArn)))
 	}
-	bus := &memoryBus{log: log.With("function", "bus")}
+	bus := &memoryBus{log: log.With("function", "bus"), stopping: make(chan struct{})}
 	for _, lc := range localConsumers {
 		bus.consumers = append(bus.consumers, subscriber{types: lc.types, handler: &consumer.Handler{
 			Consumer: &pipeline.Consumer{
@@ -87,13 +97,13 @@ func StartPipeline(c *dynamodb.Client, tables map[string]string, log *slog.Logge
 				Render:   lc.render,
 			},
 			Log:   log.With("function", lc.name),
-			Lease: 30 * time.Second,
+			Lease: consumerTimeout,
 		}})
 	}
 	publisher := &stream.Publisher{Bus: bus, BusName: "local", Orders: tables[schema.Orders], Products: tables[schema.Products],
 		Parking: &logParking{log: log.With("function", "publisher-failures")}, Log: log.With("function", "publisher")}
 	ctx, cancel := context.WithCancel(ctx)
-	p := &Pipeline{cancel: cancel, done: make(chan struct{})}
+	p := &Pipeline{cancel: cancel, done: make(chan struct{}), bus: bus}
 	go func() {
 		defer close(p.done)
 		p.run(ctx, readers, publisher, log.With("function", "publisher"))
@@ -101,10 +111,13 @@ func StartPipeline(c *dynamodb.Client, tables map[string]string, log *slog.Logge
 	return p, nil
 }
 
-// Stop ends the pipeline after the poll in progress, if any, and waits for it.
+// Stop ends the pipeline after the poll in progress, if any, and waits for it and for the
+// deliveries in progress; messages waiting to be received again are left, as in a queue.
 func (p *Pipeline) Stop() {
 	p.cancel()
 	<-p.done
+	close(p.bus.stopping)
+	p.bus.deliveries.Wait()
 }
 
 // run polls every stream until ctx ends. A poll is never cut short: its batches finish first.
@@ -167,11 +180,14 @@ type subscriber struct {
 }
 
 // memoryBus is stream.Bus without EventBridge and SQS: each event is wrapped as EventBridge
-// would and handed at once, as an SQS message, to every consumer whose types include it.
+// would and handed at once, as an SQS message, to every consumer whose types include it; a
+// message the consumer fails comes back after redeliverAfter, as from a queue.
 type memoryBus struct {
-	consumers []subscriber
-	log       *slog.Logger
-	seq       atomic.Int64
+	consumers  []subscriber
+	log        *slog.Logger
+	seq        atomic.Int64
+	stopping   chan struct{}
+	deliveries sync.WaitGroup
 }
 
 var _ stream.Bus = (*memoryBus)(nil)
@@ -195,22 +211,32 @@ func (b *memoryBus) PutEvents(ctx context.Context, in *eventbridge.PutEventsInpu
 		out.Entries = append(out.Entries, ebtypes.PutEventsResultEntry{EventId: aws.String(id)})
 		for _, s := range b.consumers {
 			if slices.Contains(s.types, aws.ToString(e.DetailType)) {
-				b.deliver(ctx, s, events.SQSMessage{MessageId: id, Body: string(body), EventSource: "aws:sqs"})
+				m := events.SQSMessage{MessageId: id, Body: string(body), EventSource: "aws:sqs"}
+				b.deliveries.Go(func() { b.deliver(ctx, s, m) })
 			}
 		}
 	}
 	return out, nil
 }
 
-// deliver gives a consumer the message until it succeeds or has had it maxReceives times.
+// deliver gives a consumer the message until it succeeds or has had it maxReceives times,
+// redeliverAfter apart.
 func (b *memoryBus) deliver(ctx context.Context, s subscriber, m events.SQSMessage) {
-	for range maxReceives {
-		resp, err := s.handler.Handle(ctx, events.SQSEvent{Records: []events.SQSMessage{m}})
+	for receive := 1; ; receive++ {
+		invocation, cancel := context.WithTimeout(ctx, consumerTimeout)
+		resp, err := s.handler.Handle(invocation, events.SQSEvent{Records: []events.SQSMessage{m}})
+		cancel()
 		if err == nil && len(resp.BatchItemFailures) == 0 {
 			return
 		}
-		if ctx.Err() != nil {
+		if receive == maxReceives {
 			break
+		}
+		select {
+		case <-b.stopping:
+			b.log.Warn("message left in the queue at stop", "consumer", s.handler.Consumer.Name, "messageId", m.MessageId, "receives", receive)
+			return
+		case <-time.After(redeliverAfter):
 		}
 	}
 	b.log.Error("message dropped after receives", "consumer", s.handler.Consumer.Name, "messageId", m.MessageId, "receives", maxReceives)

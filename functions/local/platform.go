@@ -46,6 +46,9 @@ type Options struct {
 	DynamoDBPort int
 	// AllowedOrigins are the CORS origins, as shopstack:allowedOrigins of the dev stack.
 	AllowedOrigins []string
+	// FunctionTimeout is each invocation's time, as the deployed functions' timeout gives Lambda's
+	// context its deadline; 0 means the dev stack's shopstack:functionTimeoutSeconds.
+	FunctionTimeout time.Duration
 	// Log receives the request logs, as JSON; nil discards them.
 	Log *slog.Logger
 }
@@ -116,7 +119,17 @@ func Start(ctx context.Context, opts Options) (_ *Platform, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("local: %w", err)
 	}
-	server, err := NewServer(handlers, opts.AllowedOrigins, log)
+	timeout := opts.FunctionTimeout
+	if timeout == 0 {
+		root, err := dynamotest.ModuleRoot()
+		if err != nil {
+			return nil, fmt.Errorf("local: %w", err)
+		}
+		if timeout, err = FunctionTimeout(root, "dev"); err != nil {
+			return nil, fmt.Errorf("local: %w", err)
+		}
+	}
+	server, err := NewServer(handlers, opts.AllowedOrigins, timeout, log)
 	if err != nil {
 		return nil, err
 	}
@@ -235,6 +248,24 @@ func AllowedOrigins(root, stack string) ([]string, error) {
 	return origins, nil
 }
 
+// FunctionTimeout reads shopstack:functionTimeoutSeconds of a stack (Pulumi.<stack>.yaml under
+// root, with Pulumi.yaml's default), the timeout the deployed functions get.
+func FunctionTimeout(root, stack string) (time.Duration, error) {
+	_, stackConfig, err := engine.LoadConfig(root, stack)
+	if err != nil {
+		return 0, fmt.Errorf("function timeout: %w", err)
+	}
+	cfg, err := engine.ProgramConfig(stackConfig)
+	if err != nil {
+		return 0, fmt.Errorf("function timeout: %w", err)
+	}
+	s, err := strconv.Atoi(cfg["shopstack:functionTimeoutSeconds"])
+	if err != nil || s < 1 {
+		return 0, fmt.Errorf("function timeout: shopstack:functionTimeoutSeconds of %s is %q, not a positive number of seconds", stack, cfg["shopstack:functionTimeoutSeconds"])
+	}
+	return time.Duration(s) * time.Second, nil
+}
+
 // dynamoClient returns a client of the DynamoDB Local at endpoint, with the fixed
 // credentials it accepts.
 func dynamoClient(endpoint string) *dynamodb.Client {
@@ -242,7 +273,7 @@ func dynamoClient(endpoint string) *dynamodb.Client {
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
-	})
+	}, store.WithRetryPolicy)
 }
 
 // checkLoopback refuses to listen beyond this machine.

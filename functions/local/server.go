@@ -47,14 +47,18 @@ type Server struct {
 
 // NewServer returns a Server over the handlers of the functions (keyed by
 // routes.Route.Function), which must cover every route of the table, allowing CORS from
-// origins.
-func NewServer(handlers map[string]*api.Handler, origins []string, log *slog.Logger) (*Server, error) {
+// origins. Each invocation gets a context ending after timeout, as Lambda's does after the
+// function's timeout.
+func NewServer(handlers map[string]*api.Handler, origins []string, timeout time.Duration, log *slog.Logger) (*Server, error) {
 	for _, r := range routes.All() {
 		if handlers[r.Function] == nil {
 			return nil, fmt.Errorf("local server: no handler for function %q (route %s %s)", r.Function, r.Method, r.Path)
 		}
 	}
-	g := gateway{handlers: handlers}
+	if timeout <= 0 {
+		return nil, fmt.Errorf("local server: function timeout %s is not positive", timeout)
+	}
+	g := gateway{handlers: handlers, timeout: timeout}
 	return &Server{handle: cors.Wrap(g.handle, origins, DevUserHeader, DevGroupsHeader), log: log}, nil
 }
 
@@ -166,6 +170,7 @@ func resolve(method, escapedPath string) (string, map[string]string) {
 // Cognito authorizer on protected routes, invoke the function.
 type gateway struct {
 	handlers map[string]*api.Handler
+	timeout  time.Duration // the functions' timeout: the deadline of each invocation's context
 }
 
 func (g gateway) handle(ctx context.Context, ev events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
@@ -194,6 +199,8 @@ func (g gateway) handle(ctx context.Context, ev events.APIGatewayProxyRequest) (
 		// The body API Gateway's DEFAULT_4XX gateway response gives the Cognito authorizer's 401.
 		return errorResponse(http.StatusUnauthorized, id, "UNAUTHORIZED", "Unauthorized"), nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, g.timeout)
+	defer cancel()
 	return g.handlers[route.Function].Handle(ctx, ev)
 }
 

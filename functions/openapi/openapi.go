@@ -328,7 +328,8 @@ var (
 	notAdmin     = answer{status: 403, ref: "NotAdmin", why: "The caller is not in the Cognito group \"admin\"."}
 	throttled    = answer{status: 429, ref: "Throttled", why: "API Gateway throttled the request; retry with backoff."}
 	internal     = answer{status: 500, ref: "InternalError", why: "An unexpected failure; error.message carries the request id to report."}
-	unavailable  = answer{status: 503, ref: "Unavailable", why: "The database is throttling or unavailable; retry shortly."}
+	unavailable  = answer{status: 503, ref: "Unavailable", why: "The database is throttling, unreachable or cut the answer off; retry after Retry-After seconds (a checkout with the same Idempotency-Key).", retryAfter: true}
+	timedOut     = answer{status: 504, ref: "Timeout", why: "The database did not answer before the function's deadline; retry after Retry-After seconds (a checkout with the same Idempotency-Key).", retryAfter: true}
 )
 
 // addResponses documents every status r can answer: its success, the errors derived from
@@ -364,7 +365,7 @@ func addResponses(op *operationObject, r routes.Route, spec operation, res *resp
 	if r.Access == routes.Admin {
 		derived = append(derived, notAdmin)
 	}
-	derived = append(derived, throttled, internal, unavailable)
+	derived = append(derived, throttled, internal, unavailable, timedOut)
 	for _, a := range append(derived, spec.answers...) { // route answers come last and win
 		schema := errRef
 		if a.body != nil {
@@ -375,6 +376,9 @@ func addResponses(op *operationObject, r routes.Route, spec operation, res *resp
 		// Only the functions' own answers are sure to carry X-Request-Id; API Gateway's
 		// errors (its validator, authorizer, throttling) do not.
 		resp := response{Description: a.why, Headers: withID(a.body != nil), Content: map[string]mediaType{jsonType: {Schema: schema}}}
+		if a.retryAfter {
+			resp.Headers["Retry-After"] = header{Description: "Seconds to wait before retrying.", Required: true, Schema: &Schema{Type: "integer"}}
+		}
 		if a.ref != "" {
 			shared[a.ref] = resp
 			resp = response{Ref: "#/components/responses/" + a.ref}

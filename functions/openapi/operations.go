@@ -21,6 +21,8 @@ type answer struct {
 	why    string
 	body   any
 	ref    string // name in components.responses, for answers many routes share
+	// retryAfter documents the Retry-After header the functions send with the answer.
+	retryAfter bool
 }
 
 const conflictRetry = "Concurrent requests changed the same data and retries ran out; retry."

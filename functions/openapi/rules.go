@@ -149,7 +149,7 @@ var descriptions = map[reflect.Type]string{
 	reflect.TypeFor[shop.OrderLine](): "One product of an order at the price it was sold for.",
 	reflect.TypeFor[api.ErrorBody](): "The one shape of every error, from a function or from API Gateway itself. error.code is stable for programs: " +
 		"a function's code in lower case (" + strings.Join([]string{shop.EINVALID, shop.EUNAUTHORIZED, shop.EFORBIDDEN, shop.ENOTFOUND,
-		shop.ECONFLICT, shop.EOUTOFSTOCK, shop.EUNPROCESSABLE, shop.EUNAVAILABLE, shop.EINTERNAL}, ", ") + ") " +
+		shop.ECONFLICT, shop.EOUTOFSTOCK, shop.EUNPROCESSABLE, shop.EUNAVAILABLE, shop.ETIMEOUT, shop.EINTERNAL}, ", ") + ") " +
 		"or API Gateway's response type in upper case (UNAUTHORIZED, BAD_REQUEST_BODY, THROTTLED, ...); error.message is for the developer.",
 	reflect.TypeFor[api.HealthStatus](): `Region health: status is "ok" or "unavailable".`,
 }

@@ -18,6 +18,11 @@ type Message struct {
 	Supersedes []string
 }
 
+// ErrNotMarkedDone is returned for an event that was notified but that the ledger could not
+// mark done (its table unreachable, the invocation's time up): delivering the message again
+// would only notify it a second time once the claim expires, so it must not be retried.
+var ErrNotMarkedDone = errors.New("notified, but not marked done in the ledger")
+
 // Claim is what a ledger answers to a claim.
 type Claim int
 
@@ -80,7 +85,8 @@ const (
 )
 
 // Handle processes one event; until is when the current invocation ends. Errors are *ErrInvalid
-// for an event the consumer cannot render, ErrInFlight, or the ledger's or notifier's errors.
+// for an event the consumer cannot render, ErrInFlight, ErrNotMarkedDone (with Notified), or
+// the ledger's or notifier's errors.
 func (c *Consumer) Handle(ctx context.Context, ev Event, until time.Time) (Outcome, error) {
 	m, ok, err := c.Render(ev)
 	if err != nil {
@@ -109,7 +115,7 @@ func (c *Consumer) Handle(ctx context.Context, ev Event, until time.Time) (Outco
 		return 0, fmt.Errorf("%s: notify %s: %w", c.Name, key, err)
 	}
 	if err := c.Ledger.Done(ctx, key); err != nil {
-		return 0, fmt.Errorf("%s: mark %s done: %w", c.Name, key, err)
+		return Notified, fmt.Errorf("%s: mark %s done: %w: %w", c.Name, key, ErrNotMarkedDone, err)
 	}
 	return Notified, nil
 }

@@ -17,7 +17,8 @@ const (
 	ECONFLICT      = "conflict"      // the resource's state forbids the change
 	EOUTOFSTOCK    = "out_of_stock"  // not enough stock for one or more products
 	EUNPROCESSABLE = "unprocessable" // well-formed, but cannot be carried out as asked
-	EUNAVAILABLE   = "unavailable"   // a dependency is throttling or down; retry later
+	EUNAVAILABLE   = "unavailable"   // a dependency is throttling, down or cut the answer off; retry later
+	ETIMEOUT       = "timeout"       // the request's time ran out before a dependency answered; retry later
 	EINTERNAL      = "internal"      // a bug or an unexpected dependency failure
 )
 

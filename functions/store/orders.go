@@ -307,7 +307,6 @@ func (s *Orders) Cancel(ctx context.Context, from, to shop.Order) error {
 // transactions on the same items. It returns the cancellation reasons when a
 // condition failed, and nil reasons on success.
 func (s *Orders) transact(ctx context.Context, op string, items []types.TransactWriteItem) ([]types.CancellationReason, error) {
-	const attempts = 12
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
 			if err := sleep(ctx, backoff(attempt)); err != nil {
@@ -334,7 +333,7 @@ func (s *Orders) transact(ctx context.Context, op string, items []types.Transact
 		switch {
 		case failed:
 			return tce.CancellationReasons, nil
-		case conflict && attempt+1 < attempts:
+		case conflict && attempt+1 < TransactAttempts:
 			continue
 		case conflict:
 			return nil, &shop.Error{Code: shop.EUNAVAILABLE, Message: "too many concurrent updates of the same products; retry shortly", Err: fmt.Errorf("%s: %w", op, err)}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	"reflect"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -161,9 +161,11 @@ func (s *Products) ListProducts(ctx context.Context, q shop.ProductQuery) (shop.
 	return page, nil
 }
 
-// CreateProduct implements shop.ProductStore.
+// CreateProduct implements shop.ProductStore. A product already stored exactly as p is this
+// write's own: the SDK retried it after its answer was lost, and it is not a conflict.
 func (s *Products) CreateProduct(ctx context.Context, p shop.Product) error {
-	av, err := attributevalue.MarshalMap(toProductItem(p))
+	item := toProductItem(p)
+	av, err := attributevalue.MarshalMap(item)
 	if err != nil {
 		return fmt.Errorf("create product %s: %w", p.ID, err)
 	}
@@ -174,8 +176,14 @@ func (s *Products) CreateProduct(ctx context.Context, p shop.Product) error {
 	_, err = s.db.writer.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: s.db.table(schema.Products), Item: av,
 		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
-	if isConditionFailed(err) {
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		var old productItem
+		if attributevalue.UnmarshalMap(ccf.Item, &old) == nil && reflect.DeepEqual(old, item) {
+			return nil
+		}
 		return shop.Errorf(shop.ECONFLICT, "product %s already exists", p.ID)
 	}
 	if err != nil {
@@ -257,21 +265,4 @@ func (s *Products) update(ctx context.Context, op, id string, upd expression.Upd
 func isConditionFailed(err error) bool {
 	var ccf *types.ConditionalCheckFailedException
 	return errors.As(err, &ccf)
-}
-
-// backoff returns a jittered exponential delay for retry attempt n (n >= 1).
-func backoff(n int) time.Duration {
-	d := 5 * time.Millisecond << min(n, 6)
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)))
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go"
@@ -72,10 +74,10 @@ func Open(ctx context.Context, service string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store for %s: aws config: %w", service, err)
 	}
-	reader := dynamodb.NewFromConfig(cfg)
+	reader := dynamodb.NewFromConfig(cfg, WithRetryPolicy)
 	writer := reader
 	if wr := os.Getenv("WRITER_REGION"); wr != "" && wr != cfg.Region {
-		writer = dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.Region = wr })
+		writer = dynamodb.NewFromConfig(cfg, WithRetryPolicy, func(o *dynamodb.Options) { o.Region = wr })
 	}
 	return New(reader, writer, tables), nil
 }
@@ -122,13 +124,35 @@ var throttled = map[string]bool{
 	"TransactionInProgressException":         true,
 }
 
-// fail wraps an AWS error with the operation; throttling and timeouts become
-// EUNAVAILABLE, everything else stays internal.
+// fail wraps an AWS error with the operation and says what the caller may do about it:
+// the request's deadline passing is ETIMEOUT (504); throttling, DynamoDB's 5xx, a connection
+// refused, reset or cut mid-answer, and retries the policy ran out of or the retry quota
+// refused are EUNAVAILABLE (503). Both are worth retrying later, with the same
+// Idempotency-Key for a checkout, whose transaction may have committed. Everything else stays
+// internal (500).
 func fail(op string, err error) error {
 	err = fmt.Errorf("%s: %w", op, err)
-	var ae smithy.APIError
-	if errors.As(err, &ae) && throttled[ae.ErrorCode()] || errors.Is(err, context.DeadlineExceeded) {
-		return &shop.Error{Code: shop.EUNAVAILABLE, Message: "the service is busy; retry shortly", Err: err}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &shop.Error{Code: shop.ETIMEOUT, Message: "the database did not answer in time; retry shortly", Err: err}
+	}
+	if transient(err) {
+		return &shop.Error{Code: shop.EUNAVAILABLE, Message: "the database is busy or unreachable; retry shortly", Err: err}
 	}
 	return err
+}
+
+// transient reports whether err is one the retry policy retries (or would, had it attempts
+// or quota left): the SDK wraps such an error in MaxAttemptsError once attempts run out, and
+// returns QuotaExceededError when the retry quota is spent.
+func transient(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) && throttled[ae.ErrorCode()] {
+		return true
+	}
+	var maxAttempts *retry.MaxAttemptsError
+	var quota ratelimit.QuotaExceededError
+	if errors.As(err, &maxAttempts) || errors.As(err, &quota) || cutAnswer(err) == aws.TrueTernary {
+		return true
+	}
+	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
 }

@@ -75,6 +75,9 @@ func scenario(t *testing.T, stack string, before, after map[string]any) (*engine
 	}
 	first := edit(before)
 	up, err := engine.Update(context.Background(), *first)
+	if err != nil && up != nil {
+		t.Log(strings.Join(up.Errors, "\n"))
+	}
 	require.NoError(t, err)
 	next := edit(after)
 	next.Snapshot = up.Snapshot

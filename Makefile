@@ -58,3 +58,8 @@ load: ## concurrent shoppers against the local API (LOAD_URL=<make dev's apiUrl>
 .PHONY: openapi
 openapi: ## the API contract (OpenAPI 3.0) from the route table and Go types to functions/openapi/openapi.json; commit it
 	$(GO) run ./cmd/openapi -o functions/openapi/openapi.json
+
+.PHONY: failover
+failover: ## plan a writer-region move with the old writer down: STACK=<env> TO=<region>; config change, targeted `pulumi up`, its preview
+	@test -n '$(STACK)' -a -n '$(TO)' || { echo 'usage: make failover STACK=<env> TO=<region>' >&2; exit 2; }
+	$(GO) run ./cmd/failover -stack '$(STACK)' -to '$(TO)'

@@ -180,7 +180,10 @@ func (e *Events) publisher(ctx *pulumi.Context, name string, args *EventsArgs, t
 	var streams pulumi.StringArray
 	env := pulumi.StringMap{"EVENT_BUS_NAME": e.Bus.Name, schema.FailuresQueueEnv: e.PublishFailures.Url}
 	for _, table := range streamTables {
-		streams = append(streams, args.Data.StreamArn(table, args.Region))
+		// The streams of the table's copy in this region, by the table's ARN: a replica's stream
+		// ARN is only known once every replica is, so naming it would redraw the policy whenever a
+		// region is added.
+		streams = append(streams, pulumi.Sprintf("%s/stream/*", args.Data.TableArns(table, args.Region, false)[0]))
 		env[schema.EnvVar(table)] = pulumi.String(args.Data.TableName(table))
 	}
 	e.Publisher, err = NewFunction(ctx, name+"-publisher", &FunctionArgs{
@@ -207,7 +210,11 @@ func (e *Events) publisher(ctx *pulumi.Context, name string, args *EventsArgs, t
 		for _, f := range streamFilters[table] {
 			filters = append(filters, lambda.EventSourceMappingFilterCriteriaFilterArgs{Pattern: pulumi.String(f)})
 		}
-		opts := []pulumi.ResourceOption{pulumi.Parent(e.Publisher)}
+		// The stream ARN of a replica is unknown in a preview whenever any replica changes (the
+		// table's replicas are one output), and eventSourceArn replaces a mapping: a region added
+		// elsewhere would plan to replace this one. The copy's stream changes only when the copy is
+		// recreated, and that happens only with this region's pipeline.
+		opts := []pulumi.ResourceOption{pulumi.Parent(e.Publisher), pulumi.IgnoreChanges([]string{"eventSourceArn"})}
 		if args.ActivePipeline != nil {
 			opts = append(opts, pulumi.DependsOn([]pulumi.Resource{args.ActivePipeline.StreamMappings[table]}))
 		}

@@ -1,6 +1,8 @@
 package tests
 
 import (
+	"bytes"
+	"context"
 	"maps"
 	"slices"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"shopstack/engine"
+	"shopstack/engine/failover"
 )
 
 // writerMove is a change of writer region: the config before and after, and what the engine
@@ -84,4 +87,40 @@ func assertWriterMove(t *testing.T, up, preview *engine.Result, m writerMove) {
 			assert.Equal(t, m.after[0], w, "%s", r.Name)
 		}
 	}
+}
+
+// TestFailoverTargetsOnlyHealthyRegions: `make failover STACK=prod TO=us-west-2` with us-east-1
+// down targets no resource whose provider is us-east-1's, and the engine's preview of the
+// targeted update replaces and deletes nothing and has no step there.
+func TestFailoverTargetsOnlyHealthyRegions(t *testing.T) {
+	p, err := failover.Prepare(context.Background(), root, "prod", "us-west-2")
+	require.NoError(t, err)
+	assert.Equal(t, "us-east-1", p.Down)
+	require.NotEmpty(t, p.Targets)
+	failedProvider := ""
+	for _, r := range p.Deployed.Graph.OfType("pulumi:providers:aws") {
+		if r.Region == "us-east-1" {
+			failedProvider = r.URN
+		}
+	}
+	require.NotEmpty(t, failedProvider)
+	for _, r := range p.Deployed.Graph.Resources {
+		if r.Provider == failedProvider || r.URN == failedProvider {
+			assert.NotContains(t, p.Targets, r.URN, "%s is managed in the failed region", r.Name)
+		}
+	}
+	assert.NotEmpty(t, p.Deferred, "us-east-1's functions and mappings wait for it")
+	assert.Empty(t, p.StatefulChanges())
+	changes := p.Targeted.Changes()
+	assert.Equal(t, []string{"update"}, slices.Sorted(maps.Keys(changes)))
+	assert.Len(t, changes["update"], len(p.Targets), "the targeted update makes every targeted change")
+	for _, s := range changes["update"] {
+		r, ok := p.Deployed.Graph.ByURN(s.URN)
+		require.True(t, ok)
+		assert.NotEqual(t, "us-east-1", r.Region, s.URN)
+	}
+	var out bytes.Buffer
+	require.NoError(t, p.Write(&out))
+	assert.Contains(t, out.String(), "pulumi config set --path -s prod 'shopstack:regions[0]' us-west-2")
+	assert.Contains(t, out.String(), "replacements and deletions: 0")
 }

@@ -63,3 +63,8 @@ openapi: ## the API contract (OpenAPI 3.0) from the route table and Go types to 
 chaos: ## a short load under each DynamoDB fault (latency, cut answers, throttling, conflicts, outage) against the local platform; per fault: statuses, p50/p99, invariants
 	functions/dynamotest/install.sh
 	$(GO) run ./cmd/chaos $(CHAOS_FLAGS)
+
+.PHONY: failover
+failover: ## plan a writer-region move with the old writer down: STACK=<env> TO=<region>; config change, targeted `pulumi up`, its preview
+	@test -n '$(STACK)' -a -n '$(TO)' || { echo 'usage: make failover STACK=<env> TO=<region>' >&2; exit 2; }
+	$(GO) run ./cmd/failover -stack '$(STACK)' -to '$(TO)'

@@ -3,6 +3,7 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
@@ -17,6 +18,9 @@ type AlarmsArgs struct {
 	APIs      []*API
 	// Tables are the physical names of the table copies in this region.
 	Tables []string
+	// ReplicatedOnly are more table copies whose replication is alarmed here; their requests are
+	// alarmed by their user (the event pipeline's ledger).
+	ReplicatedOnly []string
 	// ReplicaRegions are the regions this region's table copies replicate to.
 	ReplicaRegions []string
 	Tags           pulumi.StringMap
@@ -110,6 +114,8 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 				return nil, fmt.Errorf("alarms %s: %w", name, err)
 			}
 		}
+	}
+	for _, table := range append(slices.Clone(args.Tables), args.ReplicatedOnly...) {
 		for _, receiving := range args.ReplicaRegions {
 			// No writes means no samples: keep the last state rather than guess.
 			spec := alarmSpec{suffix: "replication-" + receiving, description: "replication latency to " + receiving, namespace: "AWS/DynamoDB", metric: "ReplicationLatency",

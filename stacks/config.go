@@ -23,8 +23,11 @@ const configNamespace = "shopstack"
 type Config struct {
 	Environment string
 	Regions     []string // the first is the writer region
-	// IdentityRegionName pins where the Cognito user pool lives; "" means the writer region.
+	// DataRegionName pins where the tables are managed from; "" means the first region.
+	DataRegionName string
+	// IdentityRegionName pins where the Cognito user pool lives; "" means the data region.
 	IdentityRegionName string
+
 	LogRetentionDays   int
 	Function           FunctionSettings
 	DeletionProtection bool
@@ -68,8 +71,23 @@ type FunctionSettings struct {
 	TimeoutSeconds int
 }
 
-// WriterRegion is the region where stock and orders are written.
+// WriterRegion is the region where stock and orders are written and where the event pipeline
+// runs: a routing decision, which a failover changes.
 func (c Config) WriterRegion() string { return c.Regions[0] }
+
+// DataRegion is where the global tables (and their KMS key of record) are managed from, with a
+// replica in every other region. It is pinned so that a failover, which moves the writer region,
+// changes no table's provider: a provider whose region changes is replaced with everything it
+// manages (pulumi-aws DiffConfig).
+func (c Config) DataRegion() string {
+	if c.DataRegionName != "" {
+		return c.DataRegionName
+	}
+	if len(c.Regions) == 0 {
+		return ""
+	}
+	return c.Regions[0]
+}
 
 // IdentityRegion is where the Cognito user pool lives. Pinning it keeps the pool (and its users)
 // in place when a failover moves the writer region: a pool cannot move without being replaced.
@@ -77,7 +95,7 @@ func (c Config) IdentityRegion() string {
 	if c.IdentityRegionName != "" {
 		return c.IdentityRegionName
 	}
-	return c.WriterRegion()
+	return c.DataRegion()
 }
 
 // Environments are the stacks shopstack knows.
@@ -105,6 +123,7 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 	c := Config{
 		Environment:        r.string("environment"),
 		Regions:            r.strings("regions"),
+		DataRegionName:     r.string("dataRegion"),
 		IdentityRegionName: r.string("identityRegion"),
 		LogRetentionDays:   r.int("logRetentionDays"),
 		DeletionProtection: r.bool("deletionProtection"),
@@ -166,8 +185,11 @@ func (c Config) Validate() error {
 			bad("regions", "%q is listed twice; each region may appear once", region)
 		}
 	}
+	if c.DataRegionName != "" && !slices.Contains(c.Regions, c.DataRegionName) {
+		bad("dataRegion", "%q is not one of the regions; use one of %s, or leave it empty for the first region", c.DataRegionName, strings.Join(c.Regions, ", "))
+	}
 	if c.IdentityRegionName != "" && !slices.Contains(c.Regions, c.IdentityRegionName) {
-		bad("identityRegion", "%q is not one of the regions; use one of %s, or leave it empty for the writer region", c.IdentityRegionName, strings.Join(c.Regions, ", "))
+		bad("identityRegion", "%q is not one of the regions; use one of %s, or leave it empty for the data region", c.IdentityRegionName, strings.Join(c.Regions, ", "))
 	}
 	if !slices.Contains(logRetentionDays, c.LogRetentionDays) {
 		bad("logRetentionDays", "%d is not a CloudWatch retention; use one of %s", c.LogRetentionDays, joinInts(logRetentionDays))

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -20,27 +21,32 @@ type RegionProvider struct {
 
 // DataArgs declares the platform's data: a key per region and a global table per schema entry.
 type DataArgs struct {
-	Regions            []RegionProvider // the first is the writer region
+	Regions []RegionProvider // every configured region
+	// Home is the data region: the provider that manages every table, with a replica in every other
+	// region. It is pinned (shopstack:dataRegion), never the writer region: a table whose provider
+	// changes region is replaced (pulumi-aws DiffConfig), and a failover must not replace tables.
+	Home               RegionProvider
 	Tables             []schema.Table
 	DeletionProtection bool
 	Tags               pulumi.StringMap
 }
 
-// Data holds the customer-managed keys (one per region) and the global tables, whose primary
-// copies live in the writer region with a replica in every other region.
+// Data holds the customer-managed keys (one per region) and the global tables, managed from the
+// data region with a replica in every other region. DynamoDB global tables are multi-active: the
+// data region is only where Pulumi manages a table, not where it must be written.
 type Data struct {
 	pulumi.ResourceState
 
 	Keys   map[string]*kms.Key        // by region
 	Tables map[string]*dynamodb.Table // by logical table name
 	names  map[string]string          // logical -> physical table name
-	writer string
+	home   string
 }
 
 // NewData declares the keys and tables. Tables need streams with new and old images: global
 // tables replicate through them, and the event pipeline reads them.
 func NewData(ctx *pulumi.Context, name string, args *DataArgs, opts ...pulumi.ResourceOption) (*Data, error) {
-	d := &Data{Keys: map[string]*kms.Key{}, Tables: map[string]*dynamodb.Table{}, names: map[string]string{}, writer: args.Regions[0].Name}
+	d := &Data{Keys: map[string]*kms.Key{}, Tables: map[string]*dynamodb.Table{}, names: map[string]string{}, home: args.Home.Name}
 	if err := ctx.RegisterComponentResource("shopstack:data:Data", name, d, opts...); err != nil {
 		return nil, err
 	}
@@ -65,11 +71,16 @@ func NewData(ctx *pulumi.Context, name string, args *DataArgs, opts ...pulumi.Re
 		d.Keys[region.Name] = key
 	}
 
-	writer := args.Regions[0]
+	home := args.Home
 	for _, t := range args.Tables {
 		physical := physicalName(ctx, t.Name)
 		var replicas dynamodb.TableReplicaTypeArray
-		for _, region := range args.Regions[1:] {
+		// In region-name order: the replicas are a set (terraform-provider-aws's replica block), and
+		// a failover reorders the regions.
+		for _, region := range slices.SortedFunc(slices.Values(args.Regions), func(a, b RegionProvider) int { return strings.Compare(a.Name, b.Name) }) {
+			if region.Name == home.Name {
+				continue
+			}
 			replicas = append(replicas, dynamodb.TableReplicaTypeArgs{
 				RegionName:          pulumi.String(region.Name),
 				KmsKeyArn:           d.Keys[region.Name].Arn,
@@ -84,7 +95,7 @@ func NewData(ctx *pulumi.Context, name string, args *DataArgs, opts ...pulumi.Re
 			Attributes:                attributes(t),
 			GlobalSecondaryIndexes:    indexes(t),
 			PointInTimeRecovery:       &dynamodb.TablePointInTimeRecoveryArgs{Enabled: pulumi.Bool(true)},
-			ServerSideEncryption:      &dynamodb.TableServerSideEncryptionArgs{Enabled: pulumi.Bool(true), KmsKeyArn: d.Keys[writer.Name].Arn},
+			ServerSideEncryption:      &dynamodb.TableServerSideEncryptionArgs{Enabled: pulumi.Bool(true), KmsKeyArn: d.Keys[home.Name].Arn},
 			StreamEnabled:             pulumi.Bool(true),
 			StreamViewType:            pulumi.String("NEW_AND_OLD_IMAGES"),
 			DeletionProtectionEnabled: pulumi.Bool(args.DeletionProtection),
@@ -97,7 +108,8 @@ func NewData(ctx *pulumi.Context, name string, args *DataArgs, opts ...pulumi.Re
 		if t.TTLAttribute != "" {
 			tableArgs.Ttl = &dynamodb.TableTtlArgs{AttributeName: pulumi.String(t.TTLAttribute), Enabled: pulumi.Bool(true)}
 		}
-		table, err := dynamodb.NewTable(ctx, name+"-"+t.Name, tableArgs, pulumi.Parent(d), pulumi.Provider(writer.Provider), protect)
+		table, err := dynamodb.NewTable(ctx, name+"-"+t.Name, tableArgs, pulumi.Parent(d), pulumi.Provider(home.Provider), protect,
+			pulumi.Aliases(tableAliases(ctx, t)))
 		if err != nil {
 			return nil, fmt.Errorf("data %s: table %s: %w", name, t.Name, err)
 		}
@@ -114,16 +126,44 @@ func NewData(ctx *pulumi.Context, name string, args *DataArgs, opts ...pulumi.Re
 	return d, nil
 }
 
+// tableAliases keep the URN of a table that used to live elsewhere in the program: the event
+// pipeline's ledger was a regional table of the writer region's pipeline ("events") before it
+// became a global table here.
+func tableAliases(ctx *pulumi.Context, t schema.Table) []pulumi.Alias {
+	if t.Name != schema.ProcessedEvents {
+		return nil
+	}
+	parent := fmt.Sprintf("urn:pulumi:%s::%s::shopstack:events:Events::events", ctx.Stack(), ctx.Project())
+	return []pulumi.Alias{{Name: pulumi.String("events-" + t.Name), ParentURN: pulumi.URN(parent)}}
+}
+
+// StreamArn is the ARN of the table's stream in region: the data region's own, or its replica's
+// there (each copy of a global table has its own stream, carrying every write made anywhere).
+func (d *Data) StreamArn(table, region string) pulumi.StringOutput {
+	t := d.Tables[table]
+	if region == d.home {
+		return t.StreamArn
+	}
+	return t.Replicas.ApplyT(func(replicas []dynamodb.TableReplicaType) (string, error) {
+		for _, r := range replicas {
+			if r.RegionName == region && r.StreamArn != nil {
+				return *r.StreamArn, nil
+			}
+		}
+		return "", fmt.Errorf("table %s has no replica stream in %s", table, region)
+	}).(pulumi.StringOutput)
+}
+
 // TableName is the physical name of a table, the same in every region.
 func (d *Data) TableName(table string) string { return d.names[table] }
 
 // TableArns returns the ARN of the table's copy in region and the ARNs of its indexes there.
 func (d *Data) TableArns(table, region string, withIndexes bool) pulumi.StringArray {
 	t := d.Tables[table]
-	arn := t.Arn.ApplyT(func(writerArn string) string { return inRegion(writerArn, region) }).(pulumi.StringOutput)
+	arn := t.Arn.ApplyT(func(homeArn string) string { return inRegion(homeArn, region) }).(pulumi.StringOutput)
 	arns := pulumi.StringArray{arn}
 	if withIndexes {
-		for _, s := range schema.Tables() {
+		for _, s := range append(schema.Tables(), schema.EventTables()...) {
 			if s.Name != table {
 				continue
 			}

@@ -16,20 +16,27 @@ import (
 	"shopstack/functions/schema"
 )
 
-// EventsArgs is what the event pipeline needs. It is declared in the writer region only: global
-// tables replicate every write into every region's stream, so a publisher per region would send
-// each event once per region. The pipeline lives where stock and orders are written, and moves
-// with the writer region.
+// EventsArgs is what one region's event pipeline needs. Every region has one, and only the writer
+// region's is active: global tables replicate every write into every region's stream, so two
+// active publishers would send each event twice. A standby pipeline is the same resources with its
+// stream mappings disabled, so moving the writer enables one region's mappings and disables
+// another's, and deletes nothing: queues drain where they are, the archive stays, and the ledger
+// is a global table the consumers of every region share.
 type EventsArgs struct {
-	Region             string // the writer region
-	Settings           EventSettings
-	Function           FunctionSettings
-	LogRetentionDays   int
-	DeletionProtection bool
-	Artifacts          Artifacts
-	Data               *Data
-	Alarms             *Alarms // the writer region's
-	Tags               pulumi.StringMap
+	Region string
+	// Active: this is the writer region's pipeline, whose publisher reads the streams.
+	Active bool
+	// ActivePipeline is the writer region's pipeline, for a standby one: its stream mappings are
+	// changed after the active ones, so a move enables the new publisher before it disables the
+	// old one (an overlap the ledger absorbs, never a gap). Nil for the active pipeline.
+	ActivePipeline   *Events
+	Settings         EventSettings
+	Function         FunctionSettings
+	LogRetentionDays int
+	Artifacts        Artifacts
+	Data             *Data
+	Alarms           *Alarms // the region's
+	Tags             pulumi.StringMap
 }
 
 // Events is the event pipeline: the bus and its archive, the publisher on the orders and products
@@ -39,7 +46,7 @@ type Events struct {
 
 	Bus             *cloudwatch.EventBus
 	Archive         *cloudwatch.EventArchive
-	Processed       *dynamodb.Table
+	Processed       *dynamodb.Table // the ledger, a global table of Data; this region's replica is used
 	Publisher       *Function
 	PublishFailures *sqs.Queue // the stream mappings' on-failure destination
 	StreamMappings  map[string]*lambda.EventSourceMapping
@@ -91,7 +98,7 @@ const (
 	consumerBatchSize     = 10
 )
 
-// NewEvents declares the event pipeline. opts must carry the writer region's provider.
+// NewEvents declares one region's event pipeline. opts must carry the region's provider.
 func NewEvents(ctx *pulumi.Context, name string, args *EventsArgs, opts ...pulumi.ResourceOption) (*Events, error) {
 	e := &Events{StreamMappings: map[string]*lambda.EventSourceMapping{}, Consumers: map[string]*EventConsumer{}}
 	if err := ctx.RegisterComponentResource("shopstack:events:Events", name, e, opts...); err != nil {
@@ -117,9 +124,7 @@ func NewEvents(ctx *pulumi.Context, name string, args *EventsArgs, opts ...pulum
 	if err != nil {
 		return nil, fmt.Errorf("events %s: archive: %w", name, err)
 	}
-	if err := e.processedEvents(ctx, name, args, tags); err != nil {
-		return nil, err
-	}
+	e.Processed = args.Data.Tables[schema.ProcessedEvents]
 	if err := e.publisher(ctx, name, args, tags); err != nil {
 		return nil, err
 	}
@@ -152,28 +157,6 @@ func NewEvents(ctx *pulumi.Context, name string, args *EventsArgs, opts ...pulum
 	return e, nil
 }
 
-// processedEvents declares the consumers' ledger from the schema, encrypted with the writer
-// region's table key. It is a regional table: it is only read where the consumers run.
-func (e *Events) processedEvents(ctx *pulumi.Context, name string, args *EventsArgs, tags pulumi.StringMap) error {
-	t := schema.EventTables()[0]
-	table, err := dynamodb.NewTable(ctx, name+"-"+t.Name, &dynamodb.TableArgs{
-		Name:                      pulumi.String(physicalName(ctx, t.Name)),
-		BillingMode:               pulumi.String("PAY_PER_REQUEST"),
-		HashKey:                   pulumi.String(t.HashKey.Name),
-		Attributes:                attributes(t),
-		PointInTimeRecovery:       &dynamodb.TablePointInTimeRecoveryArgs{Enabled: pulumi.Bool(true)},
-		ServerSideEncryption:      &dynamodb.TableServerSideEncryptionArgs{Enabled: pulumi.Bool(true), KmsKeyArn: args.Data.Keys[args.Region].Arn},
-		Ttl:                       &dynamodb.TableTtlArgs{AttributeName: pulumi.String(t.TTLAttribute), Enabled: pulumi.Bool(true)},
-		DeletionProtectionEnabled: pulumi.Bool(args.DeletionProtection),
-		Tags:                      tags,
-	}, pulumi.Parent(e), pulumi.Protect(args.DeletionProtection))
-	if err != nil {
-		return fmt.Errorf("events %s: table %s: %w", name, t.Name, err)
-	}
-	e.Processed = table
-	return nil
-}
-
 // publisher declares the publisher, its on-failure queue and a mapping per table stream.
 func (e *Events) publisher(ctx *pulumi.Context, name string, args *EventsArgs, tags pulumi.StringMap) error {
 	var err error
@@ -197,7 +180,10 @@ func (e *Events) publisher(ctx *pulumi.Context, name string, args *EventsArgs, t
 	var streams pulumi.StringArray
 	env := pulumi.StringMap{"EVENT_BUS_NAME": e.Bus.Name, schema.FailuresQueueEnv: e.PublishFailures.Url}
 	for _, table := range streamTables {
-		streams = append(streams, args.Data.Tables[table].StreamArn)
+		// The streams of the table's copy in this region, by the table's ARN: a replica's stream
+		// ARN is only known once every replica is, so naming it would redraw the policy whenever a
+		// region is added.
+		streams = append(streams, pulumi.Sprintf("%s/stream/*", args.Data.TableArns(table, args.Region, false)[0]))
 		env[schema.EnvVar(table)] = pulumi.String(args.Data.TableName(table))
 	}
 	e.Publisher, err = NewFunction(ctx, name+"-publisher", &FunctionArgs{
@@ -224,9 +210,19 @@ func (e *Events) publisher(ctx *pulumi.Context, name string, args *EventsArgs, t
 		for _, f := range streamFilters[table] {
 			filters = append(filters, lambda.EventSourceMappingFilterCriteriaFilterArgs{Pattern: pulumi.String(f)})
 		}
+		// The stream ARN of a replica is unknown in a preview whenever any replica changes (the
+		// table's replicas are one output), and eventSourceArn replaces a mapping: a region added
+		// elsewhere would plan to replace this one. The copy's stream changes only when the copy is
+		// recreated, and that happens only with this region's pipeline.
+		opts := []pulumi.ResourceOption{pulumi.Parent(e.Publisher), pulumi.IgnoreChanges([]string{"eventSourceArn"})}
+		if args.ActivePipeline != nil {
+			opts = append(opts, pulumi.DependsOn([]pulumi.Resource{args.ActivePipeline.StreamMappings[table]}))
+		}
 		m, err := lambda.NewEventSourceMapping(ctx, name+"-"+table+"-stream", &lambda.EventSourceMappingArgs{
-			EventSourceArn: args.Data.Tables[table].StreamArn,
+			EventSourceArn: args.Data.StreamArn(table, args.Region),
 			FunctionName:   e.Publisher.Arn,
+			// Only the writer region's publisher reads: the pipeline's placement.
+			Enabled: pulumi.Bool(args.Active),
 			// LATEST: a new pipeline must not announce the last 24 hours of orders again.
 			StartingPosition:           pulumi.String("LATEST"),
 			BatchSize:                  pulumi.Int(args.Settings.BatchSize),
@@ -240,7 +236,7 @@ func (e *Events) publisher(ctx *pulumi.Context, name string, args *EventsArgs, t
 				OnFailure: &lambda.EventSourceMappingDestinationConfigOnFailureArgs{DestinationArn: e.PublishFailures.Arn},
 			},
 			Tags: withService(args.Tags, "publisher"),
-		}, pulumi.Parent(e.Publisher))
+		}, opts...)
 		if err != nil {
 			return fmt.Errorf("events %s: %s stream mapping: %w", name, table, err)
 		}
@@ -372,14 +368,14 @@ func (e *Events) consumer(ctx *pulumi.Context, name, consumerName, folder string
 		Settings:         args.Function,
 		LogRetentionDays: args.LogRetentionDays,
 		Environment: pulumi.StringMap{
-			schema.EnvVar(schema.ProcessedEvents): e.Processed.Name,
+			schema.EnvVar(schema.ProcessedEvents): pulumi.String(args.Data.TableName(schema.ProcessedEvents)),
 			consumer.TopicEnv:                     topic.Arn,
 		},
 		Permissions: []Statement{
 			// GetQueueAttributes is how Lambda's poller checks the queue before it receives.
 			{Sid: "ConsumeQueue", Actions: []string{"sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"}, Resources: pulumi.StringArray{c.Queue.Arn}},
 			{Sid: "Publish", Actions: []string{"sns:Publish"}, Resources: pulumi.StringArray{topic.Arn}},
-			{Sid: "ProcessedEvents", Actions: []string{"dynamodb:PutItem", "dynamodb:UpdateItem"}, Resources: pulumi.StringArray{e.Processed.Arn}},
+			{Sid: "ProcessedEvents", Actions: []string{"dynamodb:PutItem", "dynamodb:UpdateItem"}, Resources: args.Data.TableArns(schema.ProcessedEvents, args.Region, false)},
 			{Sid: "TableKeys", Actions: []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"}, Resources: pulumi.StringArray{args.Data.Keys[args.Region].Arn}},
 		},
 		Tags: withService(args.Tags, consumerName),

@@ -20,7 +20,9 @@ type Platform struct {
 	Regions  []*Region // in config order; Regions[0] is the writer region
 	Data     *Data
 	Identity *Identity
-	Events   *Events // in the writer region only
+	// Events is the event pipeline of each region, by region; only the writer region's reads the
+	// table streams (Events.Active).
+	Events map[string]*Events
 }
 
 // Run is the Pulumi program.
@@ -54,30 +56,30 @@ func NewPlatform(ctx *pulumi.Context) (*Platform, error) {
 		providers = append(providers, RegionProvider{Name: region, Provider: provider})
 	}
 	writer := providers[0]
+	home := providers[slices.IndexFunc(providers, func(rp RegionProvider) bool { return rp.Name == cfg.DataRegion() })]
 	p.Data, err = NewData(ctx, "data", &DataArgs{
 		Regions:            providers,
-		Tables:             schema.Tables(),
+		Home:               home,
+		Tables:             append(schema.Tables(), schema.EventTables()...),
 		DeletionProtection: cfg.DeletionProtection,
 		Tags:               tags,
-	}, pulumi.Provider(writer.Provider))
+	}, pulumi.Provider(home.Provider))
 	if err != nil {
 		return nil, err
 	}
-	identityRegion := writer
-	for _, rp := range providers {
-		if rp.Name == cfg.IdentityRegion() {
-			identityRegion = rp
-		}
-	}
+	identity := providers[slices.IndexFunc(providers, func(rp RegionProvider) bool { return rp.Name == cfg.IdentityRegion() })]
 	p.Identity, err = NewIdentity(ctx, "identity", &IdentityArgs{
 		DeletionProtection: cfg.DeletionProtection,
 		Tags:               tags,
-	}, pulumi.Provider(identityRegion.Provider))
+	}, pulumi.Provider(identity.Provider))
 	if err != nil {
 		return nil, err
 	}
+	// Regions are declared data region first: the first creates the certificate validation record
+	// the others share, and that must not move when the writer does.
+	byName := map[string]*Region{}
 	var validation *route53.Record // ACM asks every region for the same record: the first creates it
-	for _, region := range providers {
+	for _, region := range homeFirst(providers, home.Name) {
 		r, err := NewRegion(ctx, region.Name, &RegionArgs{
 			Region:           region.Name,
 			WriterRegion:     writer.Name,
@@ -92,21 +94,61 @@ func NewPlatform(ctx *pulumi.Context) (*Platform, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.Regions = append(p.Regions, r)
+		byName[region.Name] = r
 		validation = r.Edge.ValidationRecord
+	}
+	for _, region := range cfg.Regions {
+		p.Regions = append(p.Regions, byName[region])
 	}
 	if err := p.watchHealthChecks(ctx); err != nil {
 		return nil, err
 	}
-	p.Events, err = NewEvents(ctx, "events", &EventsArgs{
-		Region: writer.Name, Settings: cfg.Events, Function: cfg.Function, LogRetentionDays: cfg.LogRetentionDays,
-		DeletionProtection: cfg.DeletionProtection, Artifacts: artifacts, Data: p.Data, Alarms: p.Regions[0].Alarms, Tags: tags,
-	}, pulumi.Provider(writer.Provider))
-	if err != nil {
-		return nil, err
+	// Every region has the whole pipeline; the writer region's is active (its stream mappings are
+	// enabled), the others stand by. Moving the writer enables and disables mappings: no queue,
+	// archive or ledger is deleted, and what was in flight drains where it is.
+	p.Events = map[string]*Events{}
+	var active *Events
+	for _, region := range providers { // the writer first: the standby mappings wait for its
+		e, err := NewEvents(ctx, region.Name+"-events", &EventsArgs{
+			Region: region.Name, Active: region.Name == writer.Name, ActivePipeline: active,
+			Settings: cfg.Events, Function: cfg.Function, LogRetentionDays: cfg.LogRetentionDays,
+			Artifacts: artifacts, Data: p.Data, Alarms: byName[region.Name].Alarms, Tags: tags,
+		}, pulumi.Parent(byName[region.Name]), pulumi.Provider(region.Provider), pulumi.Aliases(eventsAliases(region.Name == writer.Name)))
+		if err != nil {
+			return nil, err
+		}
+		p.Events[region.Name] = e
+		if active == nil {
+			active = e
+		}
 	}
 	exportOutputs(ctx, p)
 	return p, nil
+}
+
+// homeFirst is providers with the data region's first, the others in config order.
+func homeFirst(providers []RegionProvider, home string) []RegionProvider {
+	out := []RegionProvider{}
+	for _, rp := range providers {
+		if rp.Name == home {
+			out = append(out, rp)
+		}
+	}
+	for _, rp := range providers {
+		if rp.Name != home {
+			out = append(out, rp)
+		}
+	}
+	return out
+}
+
+// eventsAliases keep the URNs of the pipeline the writer region had when there was one pipeline,
+// a top-level component named "events": its children's aliases follow from the component's.
+func eventsAliases(writer bool) []pulumi.Alias {
+	if !writer {
+		return nil
+	}
+	return []pulumi.Alias{{Name: pulumi.String("events"), NoParent: pulumi.Bool(true)}}
 }
 
 // watchHealthChecks alarms on every region's health check from the healthCheckMetricsRegion's

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
@@ -121,7 +122,8 @@ func NewRegion(ctx *pulumi.Context, name string, args *RegionArgs, opts ...pulum
 	for _, t := range schema.Tables() {
 		tables = append(tables, args.Data.TableName(t.Name))
 	}
-	for _, other := range args.Regions {
+	// In region-name order, so that a failover (which reorders the regions) redraws nothing.
+	for _, other := range slices.Sorted(slices.Values(args.Regions)) {
 		if other != args.Region {
 			replicaRegions = append(replicaRegions, other)
 		}
@@ -132,6 +134,7 @@ func NewRegion(ctx *pulumi.Context, name string, args *RegionArgs, opts ...pulum
 		Functions:      functions,
 		APIs:           []*API{r.API},
 		Tables:         tables,
+		ReplicatedOnly: []string{args.Data.TableName(schema.ProcessedEvents)},
 		ReplicaRegions: replicaRegions,
 		Tags:           args.Tags,
 	}, pulumi.Parent(r))

@@ -23,6 +23,8 @@ var expectedTables = map[string]struct {
 	"carts":       {hashKey: "cartId", ttl: "expiresAt"},
 	"orders":      {hashKey: "orderId", indexes: map[string][2]string{"byOwner": {"ownerId", "createdAt"}}},
 	"idempotency": {hashKey: "idempotencyId", ttl: "expiresAt"},
+	// The event pipeline's ledger: global, so it survives a move of the pipeline.
+	"processedEvents": {hashKey: "eventKey", ttl: "expiresAt"},
 }
 
 func TestTables(t *testing.T) {
@@ -42,7 +44,7 @@ func TestTables(t *testing.T) {
 				tbl, err := s.graph.Named(tableType, "data-"+name)
 				require.NoError(t, err)
 				in := tbl.Inputs
-				assert.Equal(t, writer, tbl.Region, "primary copy in the writer region")
+				assert.Equal(t, writer, tbl.Region, "managed from the data region, which every stack file pins to its first region")
 				assert.Equal(t, "shopstack-"+s.name+"-"+name, in["name"])
 				assert.Equal(t, "PAY_PER_REQUEST", in["billingMode"])
 				assert.Equal(t, want.hashKey, in["hashKey"])

@@ -75,6 +75,9 @@ func scenario(t *testing.T, stack string, before, after map[string]any) (*engine
 	}
 	first := edit(before)
 	up, err := engine.Update(context.Background(), *first)
+	if err != nil && up != nil {
+		t.Log(strings.Join(up.Errors, "\n"))
+	}
 	require.NoError(t, err)
 	next := edit(after)
 	next.Snapshot = up.Snapshot
@@ -113,7 +116,7 @@ func TestScenarioRegionAdded(t *testing.T) {
 	for _, s := range changes["update"] {
 		updated[s.Type] = append(updated[s.Type], strings.Join(s.Diffs, ","))
 	}
-	assert.Equal(t, []string{"replicas", "replicas", "replicas", "replicas"}, updated["aws:dynamodb/table:Table"], "the four global tables gain a replica")
+	assert.Equal(t, []string{"replicas", "replicas", "replicas", "replicas", "replicas"}, updated["aws:dynamodb/table:Table"], "the five global tables (the ledger too) gain a replica")
 	assert.Equal(t, []string{"dashboardBody", "dashboardBody"}, updated["aws:cloudwatch/dashboard:Dashboard"], "each region's dashboard shows the new pairs")
 	assert.Len(t, updated, 2, "nothing else changes: %v", updated)
 }
@@ -136,7 +139,7 @@ func TestScenarioRegionRemoved(t *testing.T) {
 	for _, s := range changes["update"] {
 		updated[s.Type] = append(updated[s.Type], strings.Join(s.Diffs, ","))
 	}
-	assert.Equal(t, []string{"replicas", "replicas", "replicas", "replicas"}, updated["aws:dynamodb/table:Table"], "the global tables lose their us-west-2 replica")
+	assert.Equal(t, []string{"replicas", "replicas", "replicas", "replicas", "replicas"}, updated["aws:dynamodb/table:Table"], "the global tables lose their us-west-2 replica")
 	assert.Len(t, changes["update"], len(updated["aws:dynamodb/table:Table"])+len(updated["aws:cloudwatch/dashboard:Dashboard"]), "%v", updated)
 	t.Logf("deleted: %d resources; updated: %v", len(changes["delete"]), updated)
 }

@@ -53,32 +53,33 @@ func arnOf(t *testing.T, g *engine.Graph, typ, name string) string {
 	return arn
 }
 
-func TestEventsLiveInTheWriterRegionOnly(t *testing.T) {
+// TestEventsActiveInTheWriterRegionOnly: every region has the whole pipeline, in that region, and
+// only the writer region's publisher reads the streams (of its own copy of each table): one
+// active publisher, however many regions, since every copy's stream carries every write.
+func TestEventsActiveInTheWriterRegionOnly(t *testing.T) {
 	forEachStack(t, func(t *testing.T, s stackRun) {
 		g := s.graph
-		writer := s.regions(t)[0]
-		component, err := g.Named(evComponentType, "events")
-		require.NoError(t, err)
-		assert.Equal(t, writer, component.Region)
-		for _, typ := range []string{evBusType, evArchiveType, evRuleType, evTargetType, evQueueType, evQueuePolicyType, evMappingType} {
-			for _, r := range g.OfType(typ) {
-				assert.Equal(t, writer, r.Region, "%s %s is in the writer region", typ, r.Name)
+		regions := s.regions(t)
+		writer := regions[0]
+		assert.Len(t, g.OfType(evBusType), len(regions), "a pipeline per region")
+		assert.Len(t, g.OfType(evMappingType), 4*len(regions), "two stream mappings and two queue mappings per region")
+		for _, region := range regions {
+			component, err := g.Named(evComponentType, region+"-events")
+			require.NoError(t, err)
+			assert.Equal(t, region, component.Region)
+			for _, typ := range []string{evBusType, evArchiveType, evRuleType, evTargetType, evQueueType, evQueuePolicyType, evMappingType} {
+				for _, r := range g.OfType(typ) {
+					if descendsFrom(g, r, component.URN) {
+						assert.Equal(t, region, r.Region, "%s %s is in its pipeline's region", typ, r.Name)
+					}
+				}
 			}
-		}
-		assert.Len(t, g.OfType(evBusType), 1)
-		assert.Len(t, g.OfType(evMappingType), 4, "two stream mappings and two queue mappings, once")
-		publishers := 0
-		for _, fn := range g.OfType(lambdaType) {
-			if fn.Inputs["name"] == "shopstack-"+s.name+"-publisher" {
-				publishers++
-				assert.Equal(t, writer, fn.Region)
-			}
-		}
-		assert.Equal(t, 1, publishers, "one publisher, however many regions")
-		// Every child hangs under the component (directly or through one of its children).
-		for _, typ := range []string{evBusType, evQueueType, evMappingType, evRuleType, evTargetType} {
-			for _, r := range g.OfType(typ) {
-				assert.True(t, descendsFrom(g, r, component.URN), "%s %s is under the events component", typ, r.Name)
+			for _, table := range []string{"orders", "products"} {
+				m, err := g.Named(evMappingType, region+"-events-"+table+"-stream")
+				require.NoError(t, err)
+				assert.Equal(t, region == writer, m.Inputs["enabled"], "%s: only the writer's publisher reads", m.Name)
+				arn, _ := m.Inputs["eventSourceArn"].(string)
+				assert.True(t, strings.HasPrefix(arn, "arn:aws:dynamodb:"+region+":"), "%s reads its own region's stream: %s", m.Name, arn)
 			}
 		}
 	})
@@ -100,11 +101,12 @@ func descendsFrom(g *engine.Graph, r engine.Resource, ancestor string) bool {
 
 func TestEventBusAndArchive(t *testing.T) {
 	forEachStack(t, func(t *testing.T, s stackRun) {
+		ev := s.regions(t)[0] + "-" // the writer region's pipeline
 		g := s.graph
-		bus, err := g.Named(evBusType, "events-bus")
+		bus, err := g.Named(evBusType, ev+"events-bus")
 		require.NoError(t, err)
 		assert.Equal(t, "shopstack-"+s.name+"-events", bus.Inputs["name"])
-		archive, err := g.Named(evArchiveType, "events-archive")
+		archive, err := g.Named(evArchiveType, ev+"events-archive")
 		require.NoError(t, err)
 		assert.Equal(t, bus.State["arn"], archive.Inputs["eventSourceArn"])
 		assert.Equal(t, float64(s.configInt(t, "eventArchiveRetentionDays")), archive.Inputs["retentionDays"])
@@ -114,12 +116,13 @@ func TestEventBusAndArchive(t *testing.T) {
 
 func TestStreamMappings(t *testing.T) {
 	forEachStack(t, func(t *testing.T, s stackRun) {
+		ev := s.regions(t)[0] + "-" // the writer region's pipeline
 		g := s.graph
-		publisher := arnOf(t, g, lambdaType, "events-publisher")
-		failures := arnOf(t, g, evQueueType, "events-publisher-failures")
+		publisher := arnOf(t, g, lambdaType, ev+"events-publisher")
+		failures := arnOf(t, g, evQueueType, ev+"events-publisher-failures")
 		for table, filters := range expectedStreamFilters {
 			t.Run(table, func(t *testing.T) {
-				m, err := g.Named(evMappingType, "events-"+table+"-stream")
+				m, err := g.Named(evMappingType, ev+"events-"+table+"-stream")
 				require.NoError(t, err)
 				tbl, err := g.Named(tableType, "data-"+table)
 				require.NoError(t, err)
@@ -135,7 +138,7 @@ func TestStreamMappings(t *testing.T) {
 				assert.Equal(t, map[string]any{"filters": filters}, in["filterCriteria"])
 			})
 		}
-		failuresQueue, err := g.Named(evQueueType, "events-publisher-failures")
+		failuresQueue, err := g.Named(evQueueType, ev+"events-publisher-failures")
 		require.NoError(t, err)
 		assert.Equal(t, true, failuresQueue.Inputs["sqsManagedSseEnabled"])
 		assert.Nil(t, failuresQueue.Inputs["redrivePolicy"], "the on-failure queue is itself the end of the line")
@@ -144,12 +147,13 @@ func TestStreamMappings(t *testing.T) {
 
 func TestConsumers(t *testing.T) {
 	forEachStack(t, func(t *testing.T, s stackRun) {
+		ev := s.regions(t)[0] + "-" // the writer region's pipeline
 		g := s.graph
-		bus, err := g.Named(evBusType, "events-bus")
+		bus, err := g.Named(evBusType, ev+"events-bus")
 		require.NoError(t, err)
 		for name, want := range expectedConsumers {
 			t.Run(name, func(t *testing.T) {
-				base := "events-" + name
+				base := ev + "events-" + name
 				rule, err := g.Named(evRuleType, base+"-rule")
 				require.NoError(t, err)
 				assert.Equal(t, bus.State["name"], rule.Inputs["eventBusName"])
@@ -216,7 +220,7 @@ func TestConsumers(t *testing.T) {
 				env := lambdaFn.Inputs["environment"].(map[string]any)["variables"].(map[string]any)
 				assert.Equal(t, map[string]any{
 					"PROCESSEDEVENTS_TABLE": "shopstack-" + s.name + "-processedEvents",
-					"TOPIC_ARN":             arnOf(t, g, evTopicType, "events-"+map[string]string{"customer-notifications": "customer-topic", "admin-alerts": "admin-topic"}[want.topic]),
+					"TOPIC_ARN":             arnOf(t, g, evTopicType, ev+"events-"+map[string]string{"customer-notifications": "customer-topic", "admin-alerts": "admin-topic"}[want.topic]),
 				}, env)
 			})
 		}
@@ -227,7 +231,7 @@ func TestProcessedEventsTable(t *testing.T) {
 	forEachStack(t, func(t *testing.T, s stackRun) {
 		g := s.graph
 		writer := s.regions(t)[0]
-		tbl, err := g.Named(tableType, "events-processedEvents")
+		tbl, err := g.Named(tableType, "data-processedEvents")
 		require.NoError(t, err)
 		var writerKey string
 		for _, k := range g.OfType(keyType) {
@@ -241,7 +245,7 @@ func TestProcessedEventsTable(t *testing.T) {
 		assert.Equal(t, map[string]any{"attributeName": "expiresAt", "enabled": true}, in["ttl"])
 		assert.Equal(t, map[string]any{"enabled": true}, in["pointInTimeRecovery"])
 		assert.Equal(t, map[string]any{"enabled": true, "kmsKeyArn": writerKey}, in["serverSideEncryption"])
-		assert.Nil(t, in["replicas"], "the ledger is read only where the consumers run")
+		assert.Len(t, asList(in["replicas"]), len(s.regions(t))-1, "a global table: every region's consumers share the ledger, which survives a move of the pipeline")
 	})
 }
 
@@ -249,6 +253,7 @@ func TestProcessedEventsTable(t *testing.T) {
 // allows, on exactly its own resources.
 func TestEventPermissions(t *testing.T) {
 	forEachStack(t, func(t *testing.T, s stackRun) {
+		ev := s.regions(t)[0] + "-" // the writer region's pipeline
 		g := s.graph
 		writer := s.regions(t)[0]
 		var writerKey string
@@ -260,21 +265,21 @@ func TestEventPermissions(t *testing.T) {
 		streamArn := func(table string) any {
 			r, err := g.Named(tableType, "data-"+table)
 			require.NoError(t, err)
-			return r.State["streamArn"]
+			return r.State["arn"].(string) + "/stream/*"
 		}
-		processed := arnOf(t, g, tableType, "events-processedEvents")
+		processed := arnOf(t, g, tableType, "data-processedEvents")
 		want := map[string]map[string][2]any{
-			"events-publisher": {
+			ev + "events-publisher": {
 				"ReadStreams":  {[]any{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}, []any{streamArn("orders"), streamArn("products")}},
 				"StreamKey":    {[]any{"kms:Decrypt"}, []any{writerKey}},
-				"PutEvents":    {[]any{"events:PutEvents"}, []any{arnOf(t, g, evBusType, "events-bus")}},
-				"SendFailures": {[]any{"sqs:SendMessage"}, []any{arnOf(t, g, evQueueType, "events-publisher-failures")}},
+				"PutEvents":    {[]any{"events:PutEvents"}, []any{arnOf(t, g, evBusType, ev+"events-bus")}},
+				"SendFailures": {[]any{"sqs:SendMessage"}, []any{arnOf(t, g, evQueueType, ev+"events-publisher-failures")}},
 			},
 		}
 		for name, c := range expectedConsumers {
-			topic := map[string]string{"customer-notifications": "events-customer-topic", "admin-alerts": "events-admin-topic"}[c.topic]
-			want["events-"+name] = map[string][2]any{
-				"ConsumeQueue":    {[]any{"sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"}, []any{arnOf(t, g, evQueueType, "events-"+name+"-queue")}},
+			topic := map[string]string{"customer-notifications": ev + "events-customer-topic", "admin-alerts": ev + "events-admin-topic"}[c.topic]
+			want[ev+"events-"+name] = map[string][2]any{
+				"ConsumeQueue":    {[]any{"sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"}, []any{arnOf(t, g, evQueueType, ev+"events-"+name+"-queue")}},
 				"Publish":         {[]any{"sns:Publish"}, []any{arnOf(t, g, evTopicType, topic)}},
 				"ProcessedEvents": {[]any{"dynamodb:PutItem", "dynamodb:UpdateItem"}, []any{processed}},
 				"TableKeys":       {[]any{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"}, []any{writerKey}},
@@ -305,19 +310,21 @@ func TestEventPermissions(t *testing.T) {
 // errors are alarmed, to the writer region's topic.
 func TestEventAlarms(t *testing.T) {
 	forEachStack(t, func(t *testing.T, s stackRun) {
+		ev := s.regions(t)[0] + "-" // the writer region's pipeline
 		g := s.graph
 		writer := s.regions(t)[0]
 		topic := arnOf(t, g, evTopicType, writer+"-alarms-topic")
 		alarmed := func(namespace, metric, dim, value string) *engine.Resource {
 			for _, a := range g.OfType(evAlarmType) {
 				dims, _ := a.Inputs["dimensions"].(map[string]any)
-				if a.Inputs["namespace"] == namespace && a.Inputs["metricName"] == metric && dims[dim] == value {
+				// Every region has its pipeline, of the same names: the writer's, in the writer region.
+				if a.Inputs["namespace"] == namespace && a.Inputs["metricName"] == metric && dims[dim] == value && a.Region == writer {
 					return &a
 				}
 			}
 			return nil
 		}
-		for _, q := range []string{"events-publisher-failures", "events-notifications-dlq", "events-stock-alerts-dlq"} {
+		for _, q := range []string{ev + "events-publisher-failures", ev + "events-notifications-dlq", ev + "events-stock-alerts-dlq"} {
 			queue, err := g.Named(evQueueType, q)
 			require.NoError(t, err)
 			a := alarmed("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue.State["name"].(string))
@@ -329,7 +336,7 @@ func TestEventAlarms(t *testing.T) {
 			}
 		}
 		for _, m := range g.OfType(evMappingType) {
-			if m.Inputs["startingPosition"] == nil {
+			if m.Inputs["startingPosition"] == nil || m.Region != writer {
 				continue
 			}
 			fnName := strings.TrimPrefix(m.Inputs["functionName"].(string), fmt.Sprintf("arn:aws:lambda:%s:%s:function:", writer, awsprovider.Account))

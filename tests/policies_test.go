@@ -34,14 +34,16 @@ func TestPoliciesPassEveryStack(t *testing.T) {
 		}
 		assert.Empty(t, lines, "violations:\n%s", strings.Join(lines, "\n"))
 
-		// The customer topic has no subscriber anywhere; the admin topic has one per
-		// stockAlertEmails address, each region's alarm topic one per alarmEmails address.
-		want := []string{"events-customer-topic"}
-		if emails(t, s, "stockAlertEmails") == 0 {
-			want = append(want, "events-admin-topic")
-		}
-		if emails(t, s, "alarmEmails") == 0 {
-			for _, region := range s.regions(t) {
+		// Each region's event pipeline (active in the writer region, standing by elsewhere) has a
+		// customer topic with no subscriber anywhere and an admin topic with one per
+		// stockAlertEmails address; each region's alarm topic has one per alarmEmails address.
+		var want []string
+		for _, region := range s.regions(t) {
+			want = append(want, region+"-events-customer-topic")
+			if emails(t, s, "stockAlertEmails") == 0 {
+				want = append(want, region+"-events-admin-topic")
+			}
+			if emails(t, s, "alarmEmails") == 0 {
 				want = append(want, region+"-alarms-topic")
 			}
 		}

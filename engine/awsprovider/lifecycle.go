@@ -68,7 +68,11 @@ func (p *provider) create(_ context.Context, req plugin.CreateRequest) (plugin.C
 	}
 	inputs := mapReferencesAsIDs(req.Properties.Delete(defaultsKey))
 	if req.Preview {
-		return plugin.CreateResponse{Properties: p.plannedOutputs(t, inputs)}, nil
+		outs := p.plannedOutputs(t, inputs)
+		if req.Type == dynamoTableType {
+			outs = outs.Set("replicas", replicaOutputs(stringOf(inputs.Get("name")), inputs.Get("replicas"), property.Value{}, true))
+		}
+		return plugin.CreateResponse{Properties: outs}, nil
 	}
 	if p.region == "" {
 		return plugin.CreateResponse{}, errors.New("the provider has no region: Configure was not given one")
@@ -132,9 +136,13 @@ func (p *provider) update(_ context.Context, req plugin.UpdateRequest) (plugin.U
 				}
 			}
 		}
+		if req.Type == dynamoTableType {
+			outs["replicas"] = replicaOutputs(stringOf(inputs.Get("name")), inputs.Get("replicas"), req.OldOutputs.Get("replicas"), true)
+		}
 		return plugin.UpdateResponse{Properties: property.NewMap(outs), Status: resource.StatusOK}, nil
 	}
 	r := newFacts(req.URN, req.Type, p.region, inputs, string(req.ID))
+	r.old = req.OldOutputs
 	_, outs, err := p.outputs(t, r)
 	if err != nil {
 		return plugin.UpdateResponse{}, fmt.Errorf("update %s: %w", req.URN, err)

@@ -21,7 +21,8 @@ type facts struct {
 	typ    tokens.Type
 	region string
 	inputs property.Map
-	id     string // set on update: AWS keeps the id
+	id     string       // set on update: AWS keeps the id
+	old    property.Map // the prior outputs on an update
 	seed   string
 }
 
@@ -324,6 +325,9 @@ func (p *provider) outputs(t sdkType, f facts) (string, property.Map, error) {
 	if _, ok := declared["tagsAll"]; ok {
 		outs["tagsAll"] = p.tagsAll(f.inputs)
 	}
+	if f.typ == dynamoTableType {
+		outs["replicas"] = replicaOutputs(f.name(), f.inputs.Get("replicas"), f.old.Get("replicas"), false)
+	}
 	outs["id"] = property.New(id)
 	// A bridged provider returns the whole Terraform state: every attribute of the schema, null
 	// where AWS set nothing. A key left out would read as unknown to an SDK during a later preview
@@ -462,4 +466,61 @@ func toValue(v any) property.Value {
 		return property.New(out)
 	}
 	panic(fmt.Sprintf("toValue: unsupported %T", v))
+}
+
+// dynamoTableType is the DynamoDB table, whose replicas carry computed attributes.
+const dynamoTableType tokens.Type = "aws:dynamodb/table:Table"
+
+// replicaOutputs fills in what AWS computes for each replica of a global table: its arn, and the
+// stream_arn and stream_label of its own stream (terraform-provider-aws
+// internal/service/dynamodb/table.go, the replica block's Computed attributes). A replica that
+// existed keeps them (old, from the prior outputs); a new one's are unknown in a preview and made
+// in its region on a create or update.
+func replicaOutputs(name string, replicas, old property.Value, preview bool) property.Value {
+	if !replicas.IsArray() {
+		return replicas
+	}
+	prior := map[string]property.Map{}
+	if old.IsArray() {
+		for _, r := range old.AsArray().All {
+			if r.IsMap() && r.AsMap().Get("regionName").IsString() {
+				prior[r.AsMap().Get("regionName").AsString()] = r.AsMap()
+			}
+		}
+	}
+	var out []property.Value
+	for _, r := range replicas.AsArray().All {
+		if !r.IsMap() || !r.AsMap().Get("regionName").IsString() {
+			out = append(out, r)
+			continue
+		}
+		m := maps.Clone(r.AsMap().AsMap())
+		region := m["regionName"].AsString()
+		computed := map[string]property.Value{}
+		if p, ok := prior[region]; ok && p.Get("streamArn").IsString() {
+			for _, k := range []string{"arn", "streamArn", "streamLabel"} {
+				computed[k] = p.Get(k)
+			}
+		} else if preview {
+			for _, k := range []string{"arn", "streamArn", "streamLabel"} {
+				computed[k] = property.New(property.Computed)
+			}
+		} else {
+			arn := "arn:aws:dynamodb:" + region + ":" + Account + ":table/" + name
+			computed["arn"] = property.New(arn)
+			computed["streamLabel"] = property.New("1970-01-01T00:00:00.000")
+			computed["streamArn"] = property.New(arn + "/stream/1970-01-01T00:00:00.000")
+		}
+		maps.Copy(m, computed)
+		out = append(out, property.New(property.NewMap(m)))
+	}
+	return property.New(property.NewArray(out))
+}
+
+// stringOf is a known string value, or "".
+func stringOf(v property.Value) string {
+	if v.IsString() {
+		return v.AsString()
+	}
+	return ""
 }

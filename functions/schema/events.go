@@ -9,8 +9,9 @@ const ProcessedEvents = "processedEvents"
 // tables' variable names, so the stack can set it without linking the publisher's code.
 const FailuresQueueEnv = "FAILURES_QUEUE_URL"
 
-// EventTables returns the event pipeline's tables. They are apart from Tables because they live
-// in the writer region only, with the pipeline, and are not global tables.
+// EventTables returns the event pipeline's tables. They are global tables like Tables, so the
+// ledger survives a move of the pipeline to another region, but apart from them: no API function
+// reads or writes them.
 func EventTables() []Table {
 	return []Table{{Name: ProcessedEvents, HashKey: Attribute{"eventKey", String}, TTLAttribute: "expiresAt"}}
 }

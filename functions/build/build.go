@@ -121,9 +121,14 @@ func (b *Builder) Build(ctx context.Context, name string) (Artifact, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Artifact{}, fmt.Errorf("build %s: %w", name, err)
 	}
-	// Build into a temporary name and rename, so a concurrent or interrupted build never leaves a
-	// half-written binary in the cache.
-	tmp := art.Binary + ".tmp"
+	// Build into a temporary name of this build's own and rename, so a concurrent or interrupted
+	// build never leaves a half-written binary in the cache, and two builds of one function (go
+	// test runs packages in parallel, each building the functions) never take each other's file.
+	tmp, err := tempName(art.Binary)
+	if err != nil {
+		return Artifact{}, fmt.Errorf("build %s: %w", name, err)
+	}
+	defer os.Remove(tmp)
 	args := append([]string{"build", "-o", tmp}, buildFlags...)
 	args = append(args, "./functions/"+name)
 	if out, err := b.goCmd(ctx, args...).CombinedOutput(); err != nil {
@@ -238,11 +243,25 @@ func zipBootstrap(binary string) ([]byte, error) {
 }
 
 func writeAtomically(path string, data []byte) error {
-	tmp := path + ".tmp"
+	tmp, err := tempName(path)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
 	if err := os.WriteFile(tmp, data, 0o644); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// tempName is a new, unique file name beside path: the same bytes may be written by several
+// builds at once, and each renames its own file into place.
+func tempName(path string) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return "", err
+	}
+	return f.Name(), f.Close()
 }
 
 func cmdError(err error) error {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -101,5 +102,24 @@ func TestFunctionsListsMainPackages(t *testing.T) {
 	for _, n := range names {
 		_, err := os.Stat(filepath.Join(b.Root, "functions", n, "main.go"))
 		assert.NoError(t, err, "function %s has a main.go", n)
+	}
+}
+
+// TestConcurrentBuildsOfOneFunction: two processes (go test runs packages in parallel, and each
+// builds the functions) building the same function into one cache both succeed and agree.
+func TestConcurrentBuildsOfOneFunction(t *testing.T) {
+	b, err := New(".", Lambda)
+	require.NoError(t, err)
+	b.CacheDir = t.TempDir() // warm Go build cache, empty archive cache: both really build
+	var wg sync.WaitGroup
+	arts := make([]Artifact, 4)
+	errs := make([]error, 4)
+	for i := range arts {
+		wg.Go(func() { arts[i], errs[i] = b.Build(context.Background(), "counter") })
+	}
+	wg.Wait()
+	for i := range arts {
+		require.NoError(t, errs[i])
+		assert.Equal(t, arts[0].SHA256, arts[i].SHA256)
 	}
 }

@@ -107,6 +107,9 @@ func TestWorkflowsDependabot(t *testing.T) {
 	for module, g := range groups {
 		assert.Equal(t, first, g, "%s moves with %s", module, together[0])
 	}
+	other := "github.com/stretchr/testify"
+	require.Contains(t, string(mod), other+" v", "go.mod requires %s", other)
+	assert.NotEqual(t, first, firstGroup(t, rootGomod, other), "group %q holds the Pulumi set alone, not %s", first, other)
 }
 
 // firstGroup is the Dependabot group a dependency falls in: the first, in file order, with a pattern

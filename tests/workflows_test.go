@@ -51,25 +51,32 @@ func TestWorkflowsActionlint(t *testing.T) {
 }
 
 type workflow struct {
-	On          map[string]any `yaml:"on"`
-	Permissions any            `yaml:"permissions"`
-	Concurrency any            `yaml:"concurrency"`
-	Jobs        map[string]struct {
-		Needs       any               `yaml:"needs"`
-		Uses        string            `yaml:"uses"`
-		With        map[string]string `yaml:"with"`
-		Environment any               `yaml:"environment"`
-		Permissions map[string]string `yaml:"permissions"`
-		Strategy    struct {
-			Matrix map[string]any `yaml:"matrix"`
-		} `yaml:"strategy"`
-		Steps []workflowStep `yaml:"steps"`
-	} `yaml:"jobs"`
+	Name        string                 `yaml:"name"`
+	On          map[string]any         `yaml:"on"`
+	Permissions any                    `yaml:"permissions"`
+	Concurrency any                    `yaml:"concurrency"`
+	Jobs        map[string]workflowJob `yaml:"jobs"`
+}
+
+type workflowJob struct {
+	If          string            `yaml:"if"`
+	Needs       any               `yaml:"needs"`
+	Uses        string            `yaml:"uses"`
+	With        map[string]string `yaml:"with"`
+	Environment any               `yaml:"environment"`
+	Permissions map[string]string `yaml:"permissions"`
+	Strategy    struct {
+		Matrix map[string]any `yaml:"matrix"`
+	} `yaml:"strategy"`
+	Steps []workflowStep `yaml:"steps"`
 }
 
 type workflowStep struct {
+	ID   string            `yaml:"id"`
+	If   string            `yaml:"if"`
 	Uses string            `yaml:"uses"`
 	With map[string]string `yaml:"with"`
+	Env  map[string]string `yaml:"env"`
 	Run  string            `yaml:"run"`
 }
 
@@ -82,6 +89,50 @@ func readWorkflow(t *testing.T, name string) workflow {
 	return w
 }
 
+// localActionFiles lists .github/actions/*/action.yml, the repository's composite actions.
+func localActionFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(root, ".github", "actions", "*", "action.yml"))
+	require.NoError(t, err)
+	return files
+}
+
+// readLocalAction reads the composite action a step names as `uses: ./.github/actions/<name>`.
+func readLocalAction(t *testing.T, uses string) []workflowStep {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(uses), "action.yml"))
+	require.NoError(t, err, uses)
+	var action struct {
+		Runs struct {
+			Using string         `yaml:"using"`
+			Steps []workflowStep `yaml:"steps"`
+		} `yaml:"runs"`
+	}
+	require.NoError(t, yaml.Unmarshal(data, &action), uses)
+	require.Equal(t, "composite", action.Runs.Using, uses)
+	return action.Runs.Steps
+}
+
+// expandSteps returns a job's steps with each local composite action replaced by its own steps
+// (which take the calling step's condition), as the runner executes them.
+func expandSteps(t *testing.T, steps []workflowStep) []workflowStep {
+	t.Helper()
+	var out []workflowStep
+	for _, step := range steps {
+		if !strings.HasPrefix(step.Uses, "./.github/actions/") {
+			out = append(out, step)
+			continue
+		}
+		for _, inner := range expandSteps(t, readLocalAction(t, step.Uses)) {
+			if inner.If == "" {
+				inner.If = step.If
+			}
+			out = append(out, inner)
+		}
+	}
+	return out
+}
+
 var pinned = regexp.MustCompile(`^[\w.-]+/[\w./-]+@[0-9a-f]{40}$`)
 
 // TestWorkflowsPinned checks that every action is pinned to a full commit SHA (a tag can be moved
@@ -89,6 +140,16 @@ var pinned = regexp.MustCompile(`^[\w.-]+/[\w./-]+@[0-9a-f]{40}$`)
 // pulumi/actions step with a command; without one it only installs the CLI) loads the policy
 // pack.
 func TestWorkflowsPinned(t *testing.T) {
+	for _, path := range localActionFiles(t) {
+		uses := "./" + filepath.ToSlash(filepath.Dir(must(filepath.Rel(root, path))))
+		t.Run(uses, func(t *testing.T) {
+			for _, step := range readLocalAction(t, uses) {
+				if step.Uses != "" && !strings.HasPrefix(step.Uses, "./") {
+					assert.Regexp(t, pinned, step.Uses, uses)
+				}
+			}
+		})
+	}
 	for _, path := range workflowFiles(t) {
 		name := filepath.Base(path)
 		t.Run(name, func(t *testing.T) {
@@ -99,7 +160,7 @@ func TestWorkflowsPinned(t *testing.T) {
 					assert.True(t, strings.HasPrefix(job.Uses, "./.github/workflows/"), "job %s calls %s", jobName, job.Uses)
 				}
 				for _, step := range job.Steps {
-					if step.Uses == "" {
+					if step.Uses == "" || strings.HasPrefix(step.Uses, "./.github/actions/") {
 						continue
 					}
 					assert.Regexp(t, pinned, step.Uses, "job %s", jobName)
@@ -161,6 +222,16 @@ func TestWorkflowsCoverEveryStack(t *testing.T) {
 	job := up.Jobs["up"]
 	assert.Equal(t, "${{ inputs.environment }}", job.Environment, "the update runs in the caller's environment")
 	assert.Equal(t, map[string]string{"contents": "read", "id-token": "write"}, job.Permissions)
+	preview := up.Jobs["preview"]
+	assert.Equal(t, "${{ inputs.environment }}-preview", preview.Environment, "the saved preview runs in the environment's preview environment")
+	assert.Equal(t, map[string]string{"contents": "read", "id-token": "write"}, preview.Permissions)
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 func needs(v any) []string {

@@ -301,3 +301,20 @@ func sortedCopy(s []string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestCommittedDiagramsAreCurrent: docs/diagram-<env>.mmd and the README's prod diagram are what
+// `make diagram` draws from the engine's graph of the deployed stack today; a change to the stack
+// that moves an edge fails here until the diagrams are regenerated and committed.
+func TestCommittedDiagramsAreCurrent(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	require.NoError(t, err)
+	forEachStack(t, func(t *testing.T, s stackRun) {
+		fresh := plan.NewDiagram(plan.FromResult(s.update)).Mermaid()
+		committed, err := os.ReadFile(filepath.Join(root, "docs", "diagram-"+s.name+".mmd"))
+		require.NoError(t, err)
+		assert.Equal(t, fresh, string(committed), "run make diagram and commit docs/")
+		if s.name == "prod" {
+			assert.Contains(t, string(readme), "```mermaid\n"+strings.TrimRight(fresh, "\n")+"\n```", "the README's diagram is docs/diagram-prod.mmd")
+		}
+	})
+}

@@ -85,6 +85,8 @@ func TestInvalidConfigRegistersNothing(t *testing.T) {
 			wantErr: []string{"shopstack:checkoutProvisionedConcurrency", "max 20 exceeds checkout's reserved concurrency 10"}},
 		{name: "provisioned utilisation out of range", set: map[string]string{"shopstack:checkoutProvisionedConcurrency": `{"min": 1, "max": 2, "targetUtilization": 99}`},
 			wantErr: []string{"shopstack:checkoutProvisionedConcurrency", "10 to 90"}},
+		{name: "data region outside the regions", set: map[string]string{"shopstack:dataRegion": "eu-west-9"},
+			wantErr: []string{"shopstack:dataRegion", `"eu-west-9" is not one of the regions`, "us-east-1"}},
 		{name: "identity region outside the regions", set: map[string]string{"shopstack:identityRegion": "eu-west-1"},
 			wantErr: []string{"shopstack:identityRegion", `"eu-west-1" is not one of the regions`}},
 		{name: "archive outlives the consumers' ledger", set: map[string]string{"shopstack:eventArchiveRetentionDays": strconv.Itoa(int(consumer.Retention/(24*time.Hour)) + 1)},

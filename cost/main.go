@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 
 	"shopstack/engine"
 )
@@ -52,7 +51,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	opts := Options{Root: *root, Prices: *prices, Capacity: *capacity, FixedOnly: *fixedOnly, ProfileRoot: *profileRoot}
-	names, err := selectStacks(*root, *stack)
+	names, err := engine.SelectStacks(*root, *stack)
 	if err != nil {
 		return fail(err)
 	}
@@ -157,22 +156,4 @@ func estimateStack(o Options, name string, book *Book, capacity *Capacity) (*Est
 		return nil, err
 	}
 	return New(res.Graph, in)
-}
-
-// selectStacks is the one stack asked for, checked to exist, or every environment.
-func selectStacks(root, stack string) ([]string, error) {
-	names, err := engine.Stacks(root)
-	if err != nil {
-		return nil, err
-	}
-	if len(names) == 0 {
-		return nil, errors.New("no Pulumi.<stack>.yaml in " + root)
-	}
-	if stack == "" {
-		return names, nil
-	}
-	if !slices.Contains(names, stack) {
-		return nil, fmt.Errorf("stack %s: no Pulumi.%s.yaml; the environments are %v", stack, stack, names)
-	}
-	return []string{stack}, nil
 }

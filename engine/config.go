@@ -3,9 +3,11 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -30,6 +32,25 @@ func Stacks(root string) ([]string, error) {
 	}
 	sort.Strings(stacks)
 	return stacks, nil
+}
+
+// SelectStacks is the one stack asked for, checked to have a stack file, or every environment
+// when stack is empty.
+func SelectStacks(root, stack string) ([]string, error) {
+	names, err := Stacks(root)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, errors.New("no Pulumi.<stack>.yaml in " + root)
+	}
+	if stack == "" {
+		return names, nil
+	}
+	if !slices.Contains(names, stack) {
+		return nil, fmt.Errorf("stack %s: no Pulumi.%s.yaml; the environments are %v", stack, stack, names)
+	}
+	return []string{stack}, nil
 }
 
 // LoadConfig reads Pulumi.yaml and Pulumi.<stack>.yaml with the SDK's workspace loaders and merges

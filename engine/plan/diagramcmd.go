@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"shopstack/engine"
 )
 
 // DiagramMain is cmd/diagram: for -stack (or every environment) it writes
@@ -24,7 +26,7 @@ func DiagramMain(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	names, err := selectStacks(*root, *stack)
+	names, err := engine.SelectStacks(*root, *stack)
 	if err != nil {
 		fmt.Fprintln(stderr, "diagram:", err)
 		return 1

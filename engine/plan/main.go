@@ -2,11 +2,9 @@ package plan
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 
 	"shopstack/engine"
 )
@@ -29,7 +27,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "plan: unexpected arguments %q\n", fs.Args())
 		return 2
 	}
-	names, err := selectStacks(*root, *stack)
+	names, err := engine.SelectStacks(*root, *stack)
 	if err != nil {
 		fmt.Fprintln(stderr, "plan:", err)
 		return 1
@@ -91,22 +89,4 @@ func orStack(urn string) string {
 		return "the stack"
 	}
 	return urn
-}
-
-// selectStacks is the one stack asked for, checked to exist, or every environment.
-func selectStacks(root, stack string) ([]string, error) {
-	names, err := engine.Stacks(root)
-	if err != nil {
-		return nil, err
-	}
-	if len(names) == 0 {
-		return nil, errors.New("no Pulumi.<stack>.yaml in " + root)
-	}
-	if stack == "" {
-		return names, nil
-	}
-	if !slices.Contains(names, stack) {
-		return nil, fmt.Errorf("stack %s: no Pulumi.%s.yaml; the environments are %v", stack, stack, names)
-	}
-	return []string{stack}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi/pkg/v3/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -59,14 +60,10 @@ func namedByProgram(typ tokens.Type, t sdkType, inputs property.Map) bool {
 // inputs plus what AWS returns, synthesised deterministically.
 func (p *provider) create(_ context.Context, req plugin.CreateRequest) (plugin.CreateResponse, error) {
 	req.Type = typeOf(req.URN, req.Type)
-	t, ok := sdkTypes[req.Type]
-	if !ok {
-		return plugin.CreateResponse{}, fmt.Errorf("unrecognized resource type (Create): %s", req.Type)
+	t, inputs, err := terraformInputs("Create", req.URN, req.Type, req.Properties, req.Preview)
+	if err != nil {
+		return plugin.CreateResponse{}, err
 	}
-	if urn, ok := idlessReference(property.New(req.Properties)); ok && !req.Preview {
-		return plugin.CreateResponse{}, fmt.Errorf("create %s: an input names %s by a reference with no id", req.URN, urn)
-	}
-	inputs := mapReferencesAsIDs(req.Properties.Delete(defaultsKey))
 	if req.Preview {
 		outs := p.plannedOutputs(t, inputs)
 		if req.Type == dynamoTableType {
@@ -109,14 +106,10 @@ func (p *provider) plannedOutputs(t sdkType, inputs property.Map) property.Map {
 // from them are refreshed.
 func (p *provider) update(_ context.Context, req plugin.UpdateRequest) (plugin.UpdateResponse, error) {
 	req.Type = typeOf(req.URN, req.Type)
-	t, ok := sdkTypes[req.Type]
-	if !ok {
-		return plugin.UpdateResponse{}, fmt.Errorf("unrecognized resource type (Update): %s", req.Type)
+	t, inputs, err := terraformInputs("Update", req.URN, req.Type, req.NewInputs, req.Preview)
+	if err != nil {
+		return plugin.UpdateResponse{}, err
 	}
-	if urn, ok := idlessReference(property.New(req.NewInputs)); ok && !req.Preview {
-		return plugin.UpdateResponse{}, fmt.Errorf("update %s: an input names %s by a reference with no id", req.URN, urn)
-	}
-	inputs := mapReferencesAsIDs(req.NewInputs.Delete(defaultsKey))
 	if req.Preview {
 		outs := maps.Clone(req.OldOutputs.AsMap())
 		if outs == nil {
@@ -176,6 +169,20 @@ func (p *provider) tagsAll(inputs property.Map) property.Value {
 		}
 	}
 	return property.New(property.NewMap(merged))
+}
+
+// terraformInputs are a resource's inputs as the bridge hands them to Terraform for op (Create or
+// Update): its type's SDK schema, references turned into ids (one with no id refused outside a
+// preview) and the bridge's own __defaults bookkeeping dropped.
+func terraformInputs(op string, urn resource.URN, typ tokens.Type, props property.Map, preview bool) (sdkType, property.Map, error) {
+	t, ok := sdkTypes[typ]
+	if !ok {
+		return sdkType{}, property.Map{}, fmt.Errorf("unrecognized resource type (%s): %s", op, typ)
+	}
+	if ref, ok := idlessReference(property.New(props)); ok && !preview {
+		return sdkType{}, property.Map{}, fmt.Errorf("%s %s: an input names %s by a reference with no id", strings.ToLower(op), urn, ref)
+	}
+	return t, mapReferencesAsIDs(props.Delete(defaultsKey)), nil
 }
 
 // referencesAsIDs turns every resource reference among a resource's inputs into that resource's

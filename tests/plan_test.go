@@ -244,12 +244,21 @@ func TestDiagram(t *testing.T) {
 		map[string]any{"environment": map[string]any{"variables": map[string]any{"TABLE": "shop-orders-table"}}},
 		map[string]any{"name": "shop-orders", "arn": "arn:aws:lambda:eu-west-1:1:function:shop-orders"})
 	remote.Region = "eu-west-1"
+	remote.Parent = "urn:pulumi:dev::shopstack::shopstack:index:Function::eu-west-1-orders"
+	// A function in another region than the writer: its role's policy grants its own replica and
+	// the writer region's copy (both ARNs derive from the one table's).
+	remotePolicy := res("aws:iam/rolePolicy:RolePolicy", "eu-west-1-orders-policy",
+		map[string]any{"policy": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["dynamodb:PutItem"],"Resource":[` +
+			`"arn:aws:dynamodb:eu-west-1:1:table/shop-orders-table","arn:aws:dynamodb:us-east-1:1:table/shop-orders-table",` +
+			`"arn:aws:dynamodb:us-east-1:1:table/shop-orders-table/index/byOwner"]}]}`}, map[string]any{})
+	remotePolicy.Region, remotePolicy.Parent = "eu-west-1", remote.Parent
+	component := plan.Resource{URN: remote.Parent, Type: "shopstack:index:Function", Name: "eu-west-1-orders", Region: "eu-west-1"}
 	// Edges come from the engine's dependency graph, not from names in the inputs.
 	fn.Dependencies = []string{table.URN}
 	api.Dependencies = []string{fn.URN}
 	mapping.Dependencies = []string{fn.URN, table.URN}
-	remote.Dependencies = []string{table.URN}
-	resources := []plan.Resource{table, fn, api, topic, mapping, remote}
+	remotePolicy.Dependencies = []string{table.URN}
+	resources := []plan.Resource{table, fn, api, topic, mapping, component, remote, remotePolicy}
 	for _, name := range []string{"a", "b", "c", "d"} {
 		alarm := res("aws:cloudwatch/metricAlarm:MetricAlarm", "us-east-1-"+name,
 			map[string]any{"alarmActions": []any{"arn:aws:sns:us-east-1:1:alerts"}, "dimensions": map[string]any{"FunctionName": "shop-orders"}},
@@ -274,8 +283,11 @@ func TestDiagram(t *testing.T) {
 		assert.Contains(t, mermaid, want)
 	}
 	assert.NotContains(t, mermaid, "alarm_us_east_1_all --> lambda", "a count node only keeps its edges to topics")
-	assert.Contains(t, mermaid, "lambda_eu_west_1_eu_west_1_orders --> replica_eu_west_1_us_east_1_orders",
+	assert.Contains(t, mermaid, "lambda_eu_west_1_eu_west_1_orders -->|reads| replica_eu_west_1_us_east_1_orders",
 		"a function reads the table's replica in its own region")
+	assert.Contains(t, mermaid, "lambda_eu_west_1_eu_west_1_orders -->|writes| table_us_east_1_us_east_1_orders",
+		"and writes in the writer region, as its policy's ARNs say")
+	assert.Contains(t, d.DOT(), `lambda_eu_west_1_eu_west_1_orders -> table_us_east_1_us_east_1_orders [label="writes"];`)
 	assert.NotContains(t, mermaid, "eventsourcemapping", "wiring resources become edges, not nodes")
 	assert.Contains(t, d.DOT(), "table_us_east_1_us_east_1_orders -> replica_eu_west_1_us_east_1_orders [style=dashed];")
 }

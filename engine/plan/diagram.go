@@ -2,6 +2,7 @@ package plan
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -33,10 +34,12 @@ type Node struct {
 }
 
 // Edge points from a resource to one it references (API → function, function → table, alarm →
-// topic) or, dashed, from a table to its replica.
+// topic) or, dashed, from a table to its replica. Label says what a function outside the writer
+// region does with a table copy: "writes" to the writer region's, "reads" its own region's.
 type Edge struct {
 	From, To string
 	Dashed   bool
+	Label    string
 }
 
 // kinds maps the type tokens the diagram draws to the word it shows; other types stay hidden.
@@ -114,11 +117,14 @@ func NewDiagram(p *Plan) *Diagram {
 	// Replicas declared inline on a table (replicas[].regionName) are drawn in their region, and
 	// a reference between a table and another region goes to or from the replica there.
 	replicaOf := map[[2]string]string{} // (table node, region) → replica node
+	copyOf := map[[2]string]string{}    // (table's physical name, region) → table or replica node
 	var dashed []Edge
 	for _, r := range p.Resources {
 		if kinds[r.Type] != "Table" {
 			continue
 		}
+		physical, _ := r.Inputs["name"].(string)
+		copyOf[[2]string{physical, r.Region}] = nodeOf[r.URN]
 		list, _ := r.Inputs["replicas"].([]any)
 		for _, e := range list {
 			m, _ := e.(map[string]any)
@@ -130,6 +136,7 @@ func NewDiagram(p *Plan) *Diagram {
 			nodes[id] = &Node{ID: id, Kind: "Replica", Label: "Replica " + shortName(r.Name, r.Region), Count: 1}
 			region[id] = reg
 			replicaOf[[2]string{nodeOf[r.URN], reg}] = id
+			copyOf[[2]string{physical, reg}] = id
 			dashed = append(dashed, Edge{From: nodeOf[r.URN], To: id, Dashed: true})
 		}
 	}
@@ -183,8 +190,23 @@ func NewDiagram(p *Plan) *Diagram {
 		}
 		targets := refs[r.URN]
 		if drawn {
+			granted := grantedCopies(r.Inputs, copyOf)
 			for _, t := range targets {
+				if len(granted) > 0 && nodes[nodeOf[t]] != nil && nodes[nodeOf[t]].Kind == "Table" {
+					continue // the grants say which copies, below
+				}
 				add(Edge{From: from, To: nodeOf[t]})
+			}
+			remote := slices.ContainsFunc(granted, func(to string) bool { return region[to] != region[from] })
+			for _, to := range granted {
+				e := Edge{From: from, To: to}
+				if remote {
+					e.Label = "reads"
+					if region[to] != region[from] {
+						e.Label = "writes"
+					}
+				}
+				edges[e] = true
 			}
 			continue
 		}
@@ -237,9 +259,45 @@ func NewDiagram(p *Plan) *Diagram {
 		d.Clusters = append(d.Clusters, Cluster{Region: reg, Nodes: ns})
 	}
 	d.Edges = slices.SortedFunc(maps.Keys(edges), func(a, b Edge) int {
-		return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To), cmp.Compare(boolInt(a.Dashed), boolInt(b.Dashed)))
+		return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To), cmp.Compare(boolInt(a.Dashed), boolInt(b.Dashed)), cmp.Compare(a.Label, b.Label))
 	})
 	return d
+}
+
+// grantedCopies are the table copies a role policy grants, as drawn nodes: every copy of a global
+// table derives from the one table's ARN, so the dependency graph cannot say which region a
+// function calls; its policy's ARNs (arn:aws:dynamodb:<region>:<account>:table/<name>) can.
+// Indexes and streams are the same copy.
+func grantedCopies(inputs map[string]any, copyOf map[[2]string]string) []string {
+	doc, _ := inputs["policy"].(string)
+	var policy struct {
+		Statement []struct {
+			Resource any
+		}
+	}
+	if doc == "" || json.Unmarshal([]byte(doc), &policy) != nil {
+		return nil
+	}
+	found := map[string]bool{}
+	for _, s := range policy.Statement {
+		arns, _ := s.Resource.([]any)
+		if arn, ok := s.Resource.(string); ok {
+			arns = []any{arn}
+		}
+		for _, a := range arns {
+			arn, _ := a.(string)
+			parts := strings.SplitN(arn, ":", 6)
+			if len(parts) < 6 || parts[2] != "dynamodb" {
+				continue
+			}
+			name, ok := strings.CutPrefix(parts[5], "table/")
+			name, _, _ = strings.Cut(name, "/")
+			if id := copyOf[[2]string{name, parts[3]}]; ok && id != "" {
+				found[id] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(found))
 }
 
 // shortName drops the region prefix that per-region logical names carry: the cluster says it.
@@ -313,6 +371,9 @@ func (d *Diagram) Mermaid() string {
 		if e.Dashed {
 			arrow = "-.->"
 		}
+		if e.Label != "" {
+			arrow += "|" + mermaidText(e.Label) + "|"
+		}
 		fmt.Fprintf(&b, "  %s %s %s\n", e.From, arrow, e.To)
 	}
 	return b.String()
@@ -358,8 +419,11 @@ func (d *Diagram) DOT() string {
 	}
 	for _, e := range d.Edges {
 		style := ""
-		if e.Dashed {
+		switch {
+		case e.Dashed:
 			style = " [style=dashed]"
+		case e.Label != "":
+			style = " [label=" + strconv.Quote(e.Label) + "]"
 		}
 		fmt.Fprintf(&b, "  %s -> %s%s;\n", e.From, e.To, style)
 	}

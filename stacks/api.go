@@ -30,7 +30,9 @@ type APIArgs struct {
 	AllowedOrigins   []string
 	Throttling       Throttling
 	LogRetentionDays int
-	Tags             pulumi.StringMap
+	// Alarms is the region's alarm spec: the API declares its stage's alarms with it.
+	Alarms *AlarmSpec
+	Tags   pulumi.StringMap
 }
 
 // API is a REST API whose routes come from the route table.
@@ -43,9 +45,11 @@ type API struct {
 	RestAPIID  pulumi.StringOutput
 	StageName  pulumi.StringOutput
 	Name       pulumi.StringOutput // the REST API's name, the ApiName of its metrics
-
-	logicalName string
 }
+
+// apiName is the REST API's name (ChildTransform sets it), the ApiName of its metrics: the same in
+// every region.
+func apiName(ctx *pulumi.Context) string { return physicalName(ctx, "api") }
 
 // cognitoAuthorizer is the one authorizer name every protected route shares.
 const cognitoAuthorizer = "cognito"
@@ -62,14 +66,17 @@ var accessLogFormat = mustJSON(map[string]string{
 // the Cognito authorizer on protected routes, JSON gateway errors with CORS headers, stage
 // throttling, metrics and access logs.
 func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.ResourceOption) (*API, error) {
-	a := &API{logicalName: name}
+	if args.Alarms == nil {
+		return nil, fmt.Errorf("api %s: no alarm spec: every stage is alarmed", name)
+	}
+	a := &API{}
 	if err := ctx.RegisterComponentResource("shopstack:api:API", name, a, opts...); err != nil {
 		return nil, err
 	}
 	tags := withService(args.Tags, "api")
 
 	accessLogs, err := cloudwatch.NewLogGroup(ctx, name+"-access-logs", &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String("/aws/apigateway/" + physicalName(ctx, "api") + "/access"),
+		Name:            pulumi.String("/aws/apigateway/" + apiName(ctx) + "/access"),
 		RetentionInDays: pulumi.Int(args.LogRetentionDays),
 		Tags:            tags,
 	}, pulumi.Parent(a))
@@ -99,11 +106,33 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 		RequestValidator: &validator,
 		Tags:             tags,
 	}, pulumi.Parent(a), pulumi.DependsOn([]pulumi.Resource{account}),
-		pulumi.Transforms([]pulumi.ResourceTransform{ChildTransform(ctx, physicalName(ctx, "api"), accessLogs.Arn, tags, aliasRedirects(args))}))
+		pulumi.Transforms([]pulumi.ResourceTransform{ChildTransform(ctx, apiName(ctx), accessLogs.Arn, tags, aliasRedirects(args))}))
 	if err != nil {
 		return nil, fmt.Errorf("api %s: rest api: %w", name, err)
 	}
 
+	if err := stageSettings(ctx, name, restAPI, account, args, tags, pulumi.Parent(a)); err != nil {
+		return nil, err
+	}
+	if err := aliasPermissions(ctx, name, restAPI, args, pulumi.Parent(a)); err != nil {
+		return nil, err
+	}
+	a.RestAPI, a.AccessLogs = restAPI, accessLogs
+	a.URL = restAPI.Url
+	a.RestAPIID = restAPI.Stage.RestApi()
+	a.StageName = restAPI.Stage.StageName()
+	a.Name = restAPI.Api.Name()
+	if err := args.Alarms.Declare(ctx, a, a.alarms(name, args.Alarms.Settings)); err != nil {
+		return nil, fmt.Errorf("api %s: %w", name, err)
+	}
+	if err := ctx.RegisterResourceOutputs(a, pulumi.Map{"url": a.URL}); err != nil {
+		return nil, fmt.Errorf("api %s: outputs: %w", name, err)
+	}
+	return a, nil
+}
+
+// stageSettings declares the stage's execution log group and its method settings.
+func stageSettings(ctx *pulumi.Context, name string, restAPI *apigw.RestAPI, account *apigateway.Account, args *APIArgs, tags pulumi.StringMap, parent pulumi.ResourceOption) error {
 	// Execution logging writes to API-Gateway-Execution-Logs_{restApiId}/{stage}, a group API
 	// Gateway creates with no retention when it does not exist; declared here first, it keeps
 	// the stack's retention and tags like every other log group.
@@ -111,9 +140,9 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 		Name:            pulumi.Sprintf("API-Gateway-Execution-Logs_%s/%s", restAPI.Stage.RestApi(), restAPI.Stage.StageName()),
 		RetentionInDays: pulumi.Int(args.LogRetentionDays),
 		Tags:            tags,
-	}, pulumi.Parent(a))
+	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("api %s: execution log group: %w", name, err)
+		return fmt.Errorf("api %s: execution log group: %w", name, err)
 	}
 
 	// Throttling, metrics and execution logs are method settings on the stage; "*/*" covers every
@@ -129,10 +158,14 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 			LoggingLevel:         pulumi.String("ERROR"),
 			DataTraceEnabled:     pulumi.Bool(false),
 		},
-	}, pulumi.Parent(a), pulumi.DependsOn([]pulumi.Resource{account, executionLogs})); err != nil {
-		return nil, fmt.Errorf("api %s: method settings: %w", name, err)
+	}, parent, pulumi.DependsOn([]pulumi.Resource{account, executionLogs})); err != nil {
+		return fmt.Errorf("api %s: method settings: %w", name, err)
 	}
+	return nil
+}
 
+// aliasPermissions let API Gateway invoke each alias the API routes to.
+func aliasPermissions(ctx *pulumi.Context, name string, restAPI *apigw.RestAPI, args *APIArgs, parent pulumi.ResourceOption) error {
 	for function, alias := range args.Aliases {
 		// eventHandler routes grant API Gateway invoke rights themselves; alias targets need it said.
 		if _, err := lambda.NewPermission(ctx, name+"-invoke-"+function+"-alias", &lambda.PermissionArgs{
@@ -141,19 +174,22 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 			Qualifier: alias.Name,
 			Principal: pulumi.String("apigateway.amazonaws.com"),
 			SourceArn: pulumi.Sprintf("%s/*/*", restAPI.Api.ExecutionArn()),
-		}, pulumi.Parent(a)); err != nil {
-			return nil, fmt.Errorf("api %s: alias permission: %w", name, err)
+		}, parent); err != nil {
+			return fmt.Errorf("api %s: alias permission: %w", name, err)
 		}
 	}
-	a.RestAPI, a.AccessLogs = restAPI, accessLogs
-	a.URL = restAPI.Url
-	a.RestAPIID = restAPI.Stage.RestApi()
-	a.StageName = restAPI.Stage.StageName()
-	a.Name = restAPI.Api.Name()
-	if err := ctx.RegisterResourceOutputs(a, pulumi.Map{"url": a.URL}); err != nil {
-		return nil, fmt.Errorf("api %s: outputs: %w", name, err)
+	return nil
+}
+
+// alarms are the stage's 5XX and p99 latency alarms.
+func (a *API) alarms(name string, s AlarmSettings) []Alarm {
+	dims := []pulumi.StringMap{{"ApiName": a.Name, "Stage": a.StageName}}
+	return []Alarm{
+		{Name: name + "-5xx", Description: "API stage 5XX responses", Namespace: "AWS/ApiGateway", Metric: "5XXError", Dimensions: dims,
+			Statistic: "Sum", Threshold: float64(s.API5xxErrors), Missing: "notBreaching"},
+		{Name: name + "-latency-p99", Description: "API stage p99 latency", Namespace: "AWS/ApiGateway", Metric: "Latency", Dimensions: dims,
+			Statistic: "p99", Threshold: float64(s.APILatencyP99Ms), Missing: "notBreaching"},
 	}
-	return a, nil
 }
 
 // routeArgs turns the route table into RestAPI routes, plus an OPTIONS preflight route per path

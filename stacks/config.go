@@ -37,6 +37,7 @@ type Config struct {
 	Alarms             AlarmSettings
 	Events             EventSettings
 	Edge               EdgeSettings
+	Concurrency        ConcurrencySettings
 }
 
 // EventSettings tune the event pipeline (stacks/events.go).
@@ -155,6 +156,7 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 		},
 	}
 	c.Edge = readEdgeSettings(&r)
+	c.Concurrency = readConcurrencySettings(&r)
 	if err := errors.Join(r.problems...); err != nil {
 		return Config{}, fmt.Errorf("invalid stack config:\n%w", err)
 	}
@@ -236,7 +238,8 @@ func (c Config) Validate() error {
 		bad("alarmDurationPercentOfTimeout", "%d is out of range; use 1 to 100", p)
 	}
 	c.Events.validate(bad)
-	c.Edge.validate(bad, c)
+	c.Edge.validate(bad, c.Regions)
+	c.Concurrency.validate(bad)
 	return errors.Join(problems...)
 }
 

@@ -71,44 +71,9 @@ func NewData(ctx *pulumi.Context, name string, args *DataArgs, opts ...pulumi.Re
 		d.Keys[region.Name] = key
 	}
 
-	home := args.Home
 	for _, t := range args.Tables {
 		physical := physicalName(ctx, t.Name)
-		var replicas dynamodb.TableReplicaTypeArray
-		// In region-name order: the replicas are a set (terraform-provider-aws's replica block), and
-		// a failover reorders the regions.
-		for _, region := range slices.SortedFunc(slices.Values(args.Regions), func(a, b RegionProvider) int { return strings.Compare(a.Name, b.Name) }) {
-			if region.Name == home.Name {
-				continue
-			}
-			replicas = append(replicas, dynamodb.TableReplicaTypeArgs{
-				RegionName:          pulumi.String(region.Name),
-				KmsKeyArn:           d.Keys[region.Name].Arn,
-				PointInTimeRecovery: pulumi.Bool(true),
-				PropagateTags:       pulumi.Bool(true),
-			})
-		}
-		tableArgs := &dynamodb.TableArgs{
-			Name:                      pulumi.String(physical),
-			BillingMode:               pulumi.String("PAY_PER_REQUEST"),
-			HashKey:                   pulumi.String(t.HashKey.Name),
-			Attributes:                attributes(t),
-			GlobalSecondaryIndexes:    indexes(t),
-			PointInTimeRecovery:       &dynamodb.TablePointInTimeRecoveryArgs{Enabled: pulumi.Bool(true)},
-			ServerSideEncryption:      &dynamodb.TableServerSideEncryptionArgs{Enabled: pulumi.Bool(true), KmsKeyArn: d.Keys[home.Name].Arn},
-			StreamEnabled:             pulumi.Bool(true),
-			StreamViewType:            pulumi.String("NEW_AND_OLD_IMAGES"),
-			DeletionProtectionEnabled: pulumi.Bool(args.DeletionProtection),
-			Replicas:                  replicas,
-			Tags:                      tags,
-		}
-		if t.RangeKey != nil {
-			tableArgs.RangeKey = pulumi.String(t.RangeKey.Name)
-		}
-		if t.TTLAttribute != "" {
-			tableArgs.Ttl = &dynamodb.TableTtlArgs{AttributeName: pulumi.String(t.TTLAttribute), Enabled: pulumi.Bool(true)}
-		}
-		table, err := dynamodb.NewTable(ctx, name+"-"+t.Name, tableArgs, pulumi.Parent(d), pulumi.Provider(home.Provider), protect,
+		table, err := dynamodb.NewTable(ctx, name+"-"+t.Name, d.tableArgs(physical, t, args, tags), pulumi.Parent(d), pulumi.Provider(args.Home.Provider), protect,
 			pulumi.Aliases(tableAliases(ctx, t)))
 		if err != nil {
 			return nil, fmt.Errorf("data %s: table %s: %w", name, t.Name, err)
@@ -124,6 +89,47 @@ func NewData(ctx *pulumi.Context, name string, args *DataArgs, opts ...pulumi.Re
 		return nil, fmt.Errorf("data %s: outputs: %w", name, err)
 	}
 	return d, nil
+}
+
+// tableArgs are a global table's settings: on demand, encrypted with the data region's key, point
+// in time recovery, streams with both images, and a replica (with its region's key) in every
+// other region.
+func (d *Data) tableArgs(physical string, t schema.Table, args *DataArgs, tags pulumi.StringMap) *dynamodb.TableArgs {
+	var replicas dynamodb.TableReplicaTypeArray
+	// In region-name order: the replicas are a set (terraform-provider-aws's replica block), and
+	// a failover reorders the regions.
+	for _, region := range slices.SortedFunc(slices.Values(args.Regions), func(a, b RegionProvider) int { return strings.Compare(a.Name, b.Name) }) {
+		if region.Name == args.Home.Name {
+			continue
+		}
+		replicas = append(replicas, dynamodb.TableReplicaTypeArgs{
+			RegionName:          pulumi.String(region.Name),
+			KmsKeyArn:           d.Keys[region.Name].Arn,
+			PointInTimeRecovery: pulumi.Bool(true),
+			PropagateTags:       pulumi.Bool(true),
+		})
+	}
+	tableArgs := &dynamodb.TableArgs{
+		Name:                      pulumi.String(physical),
+		BillingMode:               pulumi.String("PAY_PER_REQUEST"),
+		HashKey:                   pulumi.String(t.HashKey.Name),
+		Attributes:                attributes(t),
+		GlobalSecondaryIndexes:    indexes(t),
+		PointInTimeRecovery:       &dynamodb.TablePointInTimeRecoveryArgs{Enabled: pulumi.Bool(true)},
+		ServerSideEncryption:      &dynamodb.TableServerSideEncryptionArgs{Enabled: pulumi.Bool(true), KmsKeyArn: d.Keys[args.Home.Name].Arn},
+		StreamEnabled:             pulumi.Bool(true),
+		StreamViewType:            pulumi.String("NEW_AND_OLD_IMAGES"),
+		DeletionProtectionEnabled: pulumi.Bool(args.DeletionProtection),
+		Replicas:                  replicas,
+		Tags:                      tags,
+	}
+	if t.RangeKey != nil {
+		tableArgs.RangeKey = pulumi.String(t.RangeKey.Name)
+	}
+	if t.TTLAttribute != "" {
+		tableArgs.Ttl = &dynamodb.TableTtlArgs{AttributeName: pulumi.String(t.TTLAttribute), Enabled: pulumi.Bool(true)}
+	}
+	return tableArgs
 }
 
 // tableAliases keep the URN of a table that used to live elsewhere in the program: the event
@@ -156,6 +162,38 @@ func (d *Data) StreamArn(table, region string) pulumi.StringOutput {
 
 // TableName is the physical name of a table, the same in every region.
 func (d *Data) TableName(table string) string { return d.names[table] }
+
+// Environment tells a function where its tables are: each table's env var (schema.EnvVar) set to
+// its physical name.
+func (d *Data) Environment(tables ...string) pulumi.StringMap {
+	env := pulumi.StringMap{}
+	for _, table := range tables {
+		env[schema.EnvVar(table)] = pulumi.String(d.TableName(table))
+	}
+	return env
+}
+
+// Grant allows actions on the table's copies in regions (and on their indexes, withIndexes).
+func (d *Data) Grant(sid, table string, actions []string, withIndexes bool, regions ...string) Statement {
+	var arns pulumi.StringArray
+	for _, region := range regions {
+		arns = append(arns, d.TableArns(table, region, withIndexes)...)
+	}
+	return Statement{Sid: sid, Actions: actions, Resources: arns}
+}
+
+// tableKeyActions are what DynamoDB does with a table's key on its caller's behalf: a caller that
+// reads or writes an encrypted table needs them on the key.
+var tableKeyActions = []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"}
+
+// GrantKeys allows using the table keys of regions.
+func (d *Data) GrantKeys(regions ...string) Statement {
+	var keys pulumi.StringArray
+	for _, region := range regions {
+		keys = append(keys, d.Keys[region].Arn)
+	}
+	return Statement{Sid: "TableKeys", Actions: tableKeyActions, Resources: keys}
+}
 
 // TableArns returns the ARN of the table's copy in region and the ARNs of its indexes there.
 func (d *Data) TableArns(table, region string, withIndexes bool) pulumi.StringArray {

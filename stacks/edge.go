@@ -3,7 +3,6 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
 
@@ -12,17 +11,13 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/wafv2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"shopstack/functions/services"
 )
 
-// EdgeSettings configure the front door and the concurrency guards.
+// EdgeSettings configure the front door.
 type EdgeSettings struct {
-	Domain              *Domain // nil: no DNS part; clients use the regional URLs
-	WAFRateLimit        int     // requests per client IP per 5 minutes
-	WAFBlockedAlarm     int
-	ReservedConcurrency map[string]int // by function name
-	Provisioned         ProvisionedConcurrency
+	Domain          *Domain // nil: no DNS part; clients use the regional URLs
+	WAFRateLimit    int     // requests per client IP per 5 minutes
+	WAFBlockedAlarm int
 }
 
 // Domain is the one name clients use, routed to the nearest healthy region.
@@ -31,25 +26,14 @@ type Domain struct {
 	HostedZoneID string `json:"hostedZoneId"`
 }
 
-// ProvisionedConcurrency keeps checkout's live alias warm, scaled by target tracking. Max 0: off.
-type ProvisionedConcurrency struct {
-	Min               int `json:"min"`
-	Max               int `json:"max"`
-	TargetUtilization int `json:"targetUtilization"` // percent
-}
-
-// Enabled reports whether checkout gets provisioned concurrency.
-func (p ProvisionedConcurrency) Enabled() bool { return p.Max > 0 }
-
 // healthCheckMetricsRegion is where Route 53 publishes health-check metrics, whatever the
 // region of the endpoint checked.
 const healthCheckMetricsRegion = "us-east-1"
 
 func readEdgeSettings(r *reader) EdgeSettings {
 	e := EdgeSettings{
-		WAFRateLimit:        r.int("wafRateLimit"),
-		WAFBlockedAlarm:     r.int("alarmWafBlockedRequests"),
-		ReservedConcurrency: r.intMap("reservedConcurrency"),
+		WAFRateLimit:    r.int("wafRateLimit"),
+		WAFBlockedAlarm: r.int("alarmWafBlockedRequests"),
 	}
 	// Pulumi.yaml defaults domain to {}: the CLI requires a value for every typed key without a
 	// default, and {} (no name, no zone) reads as "no front door".
@@ -57,7 +41,6 @@ func readEdgeSettings(r *reader) EdgeSettings {
 	if r.optionalObject("domain", &d) && d != (Domain{}) {
 		e.Domain = &d
 	}
-	r.optionalObject("checkoutProvisionedConcurrency", &e.Provisioned)
 	return e
 }
 
@@ -66,7 +49,7 @@ var (
 	zoneIDPattern   = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
 )
 
-func (e EdgeSettings) validate(bad func(key, format string, args ...any), c Config) {
+func (e EdgeSettings) validate(bad func(key, format string, args ...any), regions []string) {
 	if d := e.Domain; d != nil {
 		if !hostnamePattern.MatchString(d.Name) {
 			bad("domain", "name %q is not a hostname; use lower-case labels such as api.shop.example.com", d.Name)
@@ -74,7 +57,7 @@ func (e EdgeSettings) validate(bad func(key, format string, args ...any), c Conf
 		if !zoneIDPattern.MatchString(d.HostedZoneID) {
 			bad("domain", "hostedZoneId %q is not a Route 53 hosted zone id; use the id shown by `aws route53 list-hosted-zones`, such as Z0123456789ABCDEFGHIJ", d.HostedZoneID)
 		}
-		if !slices.Contains(c.Regions, healthCheckMetricsRegion) {
+		if !slices.Contains(regions, healthCheckMetricsRegion) {
 			bad("domain", "needs %s among the regions: Route 53 publishes health-check metrics only there", healthCheckMetricsRegion)
 		}
 	}
@@ -84,30 +67,6 @@ func (e EdgeSettings) validate(bad func(key, format string, args ...any), c Conf
 	if e.WAFBlockedAlarm < 1 {
 		bad("alarmWafBlockedRequests", "%d must be a positive integer", e.WAFBlockedAlarm)
 	}
-	functions := []string{"counter"}
-	for _, s := range services.All() {
-		functions = append(functions, s.Name)
-	}
-	for _, fn := range slices.Sorted(maps.Keys(e.ReservedConcurrency)) {
-		if !slices.Contains(functions, fn) {
-			bad("reservedConcurrency", "%q is not a function; use some of %v", fn, functions)
-		}
-		if n := e.ReservedConcurrency[fn]; n < 1 {
-			bad("reservedConcurrency", "%s: %d must be at least 1 (0 would stop the function)", fn, n)
-		}
-	}
-	if p := e.Provisioned; p != (ProvisionedConcurrency{}) {
-		key := "checkoutProvisionedConcurrency"
-		if p.Min < 1 || p.Max < p.Min {
-			bad(key, "min %d and max %d must satisfy 1 <= min <= max", p.Min, p.Max)
-		}
-		if p.TargetUtilization < 10 || p.TargetUtilization > 90 {
-			bad(key, "targetUtilization %d is out of range; use 10 to 90 (percent)", p.TargetUtilization)
-		}
-		if reserved, ok := e.ReservedConcurrency["checkout"]; ok && p.Max > reserved {
-			bad(key, "max %d exceeds checkout's reserved concurrency %d; raise reservedConcurrency.checkout or lower max", p.Max, reserved)
-		}
-	}
 }
 
 // EdgeArgs declares one region's edge: WAF on the stage and, with a domain, the regional custom
@@ -116,7 +75,7 @@ type EdgeArgs struct {
 	Region   string
 	API      *API
 	Settings EdgeSettings
-	Alarms   *Alarms
+	Alarms   *AlarmSpec // the region's: the edge declares its web ACL's alarm with it
 	// ValidationRecord is the DNS record proving the domain to ACM. ACM asks for the same record in
 	// every region, so the first region creates it and the others wait on it.
 	ValidationRecord *route53.Record
@@ -165,9 +124,10 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 		return nil, fmt.Errorf("edge %s: web acl association: %w", name, err)
 	}
 	e.WebACL = acl
-	if err := args.Alarms.Watch(ctx, name+"-waf-blocked", "WAF blocked requests spike", "AWS/WAFV2", "BlockedRequests",
-		pulumi.StringMap{"WebACL": pulumi.String(aclName), "Region": pulumi.String(args.Region), "Rule": pulumi.String("ALL")},
-		"Sum", float64(args.Settings.WAFBlockedAlarm), "notBreaching"); err != nil {
+	if err := args.Alarms.Declare(ctx, e, []Alarm{{Name: name + "-waf-blocked", Description: "WAF blocked requests spike",
+		Namespace: "AWS/WAFV2", Metric: "BlockedRequests",
+		Dimensions: []pulumi.StringMap{{"WebACL": pulumi.String(aclName), "Region": pulumi.String(args.Region), "Rule": pulumi.String("ALL")}},
+		Statistic:  "Sum", Threshold: float64(args.Settings.WAFBlockedAlarm), Missing: "notBreaching"}}); err != nil {
 		return nil, fmt.Errorf("edge %s: %w", name, err)
 	}
 
@@ -182,40 +142,13 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 	return e, nil
 }
 
-// frontDoor declares the certificate, the regional custom domain on it, the health check on this
-// region's own API hostname and the latency record that drops the region when the check fails.
+// frontDoor declares the validated certificate, the regional custom domain on it, the health
+// check on this region's own API hostname and the latency record that drops the region when the
+// check fails.
 func (e *Edge) frontDoor(ctx *pulumi.Context, name string, d *Domain, args *EdgeArgs, tags pulumi.StringMap) error {
-	cert, err := acm.NewCertificate(ctx, name+"-cert", &acm.CertificateArgs{
-		DomainName:       pulumi.String(d.Name),
-		ValidationMethod: pulumi.String("DNS"),
-		Tags:             tags,
-	}, pulumi.Parent(e))
+	validation, err := e.certificate(ctx, name, d, args.ValidationRecord, tags)
 	if err != nil {
-		return fmt.Errorf("edge %s: certificate: %w", name, err)
-	}
-	record := args.ValidationRecord
-	if record == nil {
-		option := cert.DomainValidationOptions.Index(pulumi.Int(0))
-		record, err = route53.NewRecord(ctx, name+"-cert-validation", &route53.RecordArgs{
-			ZoneId:  pulumi.String(d.HostedZoneID),
-			Name:    option.ResourceRecordName().Elem(),
-			Type:    option.ResourceRecordType().Elem(),
-			Records: pulumi.StringArray{option.ResourceRecordValue().Elem()},
-			Ttl:     pulumi.Int(300),
-			// Another stack or a rerun may already hold the same record: it is identical, take it over.
-			AllowOverwrite: pulumi.Bool(true),
-		}, pulumi.Parent(cert))
-		if err != nil {
-			return fmt.Errorf("edge %s: validation record: %w", name, err)
-		}
-	}
-	e.ValidationRecord = record
-	validation, err := acm.NewCertificateValidation(ctx, name+"-cert-validated", &acm.CertificateValidationArgs{
-		CertificateArn:        cert.Arn,
-		ValidationRecordFqdns: pulumi.StringArray{record.Fqdn},
-	}, pulumi.Parent(cert))
-	if err != nil {
-		return fmt.Errorf("edge %s: certificate validation: %w", name, err)
+		return err
 	}
 	domain, err := apigateway.NewDomainName(ctx, name+"-domain", &apigateway.DomainNameArgs{
 		DomainName:             pulumi.String(d.Name),
@@ -234,29 +167,15 @@ func (e *Edge) frontDoor(ctx *pulumi.Context, name string, d *Domain, args *Edge
 	}, pulumi.Parent(domain), pulumi.DependsOn([]pulumi.Resource{args.API.RestAPI})); err != nil {
 		return fmt.Errorf("edge %s: base path mapping: %w", name, err)
 	}
-	// The check targets this region's own execute-api hostname, not the shared name: the shared
-	// name resolves to whichever region is healthy, which would hide this one's failure.
-	check, err := route53.NewHealthCheck(ctx, name+"-health", &route53.HealthCheckArgs{
-		Type:             pulumi.String("HTTPS"),
-		Fqdn:             pulumi.Sprintf("%s.execute-api.%s.amazonaws.com", args.API.RestAPIID, args.Region),
-		Port:             pulumi.Int(443),
-		ResourcePath:     pulumi.Sprintf("/%s/health", args.API.StageName),
-		RequestInterval:  pulumi.Int(30),
-		FailureThreshold: pulumi.Int(3),
-		MeasureLatency:   pulumi.Bool(true),
-		ReferenceName:    pulumi.String(args.Region),
-		Tags:             tags,
-	}, pulumi.Parent(e))
-	if err != nil {
-		return fmt.Errorf("edge %s: health check: %w", name, err)
+	if e.HealthCheck, err = e.healthCheck(ctx, name, args, tags); err != nil {
+		return err
 	}
-	e.HealthCheck = check
 	if _, err := route53.NewRecord(ctx, name+"-latency", &route53.RecordArgs{
 		ZoneId:        pulumi.String(d.HostedZoneID),
 		Name:          pulumi.String(d.Name),
 		Type:          pulumi.String("A"),
 		SetIdentifier: pulumi.String(args.Region),
-		HealthCheckId: check.ID(),
+		HealthCheckId: e.HealthCheck.ID(),
 		LatencyRoutingPolicies: route53.RecordLatencyRoutingPolicyArray{
 			route53.RecordLatencyRoutingPolicyArgs{Region: pulumi.String(args.Region)},
 		},
@@ -269,6 +188,77 @@ func (e *Edge) frontDoor(ctx *pulumi.Context, name string, d *Domain, args *Edge
 		return fmt.Errorf("edge %s: latency record: %w", name, err)
 	}
 	return nil
+}
+
+// certificate declares the domain's certificate and its DNS validation: with the validation
+// record another region already created (ACM asks every region for the same one), or a new one.
+func (e *Edge) certificate(ctx *pulumi.Context, name string, d *Domain, record *route53.Record, tags pulumi.StringMap) (*acm.CertificateValidation, error) {
+	cert, err := acm.NewCertificate(ctx, name+"-cert", &acm.CertificateArgs{
+		DomainName:       pulumi.String(d.Name),
+		ValidationMethod: pulumi.String("DNS"),
+		Tags:             tags,
+	}, pulumi.Parent(e))
+	if err != nil {
+		return nil, fmt.Errorf("edge %s: certificate: %w", name, err)
+	}
+	if record == nil {
+		option := cert.DomainValidationOptions.Index(pulumi.Int(0))
+		record, err = route53.NewRecord(ctx, name+"-cert-validation", &route53.RecordArgs{
+			ZoneId:  pulumi.String(d.HostedZoneID),
+			Name:    option.ResourceRecordName().Elem(),
+			Type:    option.ResourceRecordType().Elem(),
+			Records: pulumi.StringArray{option.ResourceRecordValue().Elem()},
+			Ttl:     pulumi.Int(300),
+			// Another stack or a rerun may already hold the same record: it is identical, take it over.
+			AllowOverwrite: pulumi.Bool(true),
+		}, pulumi.Parent(cert))
+		if err != nil {
+			return nil, fmt.Errorf("edge %s: validation record: %w", name, err)
+		}
+	}
+	e.ValidationRecord = record
+	validation, err := acm.NewCertificateValidation(ctx, name+"-cert-validated", &acm.CertificateValidationArgs{
+		CertificateArn:        cert.Arn,
+		ValidationRecordFqdns: pulumi.StringArray{record.Fqdn},
+	}, pulumi.Parent(cert))
+	if err != nil {
+		return nil, fmt.Errorf("edge %s: certificate validation: %w", name, err)
+	}
+	return validation, nil
+}
+
+// healthCheck targets this region's own execute-api hostname, not the shared name: the shared
+// name resolves to whichever region is healthy, which would hide this one's failure.
+func (e *Edge) healthCheck(ctx *pulumi.Context, name string, args *EdgeArgs, tags pulumi.StringMap) (*route53.HealthCheck, error) {
+	check, err := route53.NewHealthCheck(ctx, name+"-health", &route53.HealthCheckArgs{
+		Type:             pulumi.String("HTTPS"),
+		Fqdn:             pulumi.Sprintf("%s.execute-api.%s.amazonaws.com", args.API.RestAPIID, args.Region),
+		Port:             pulumi.Int(443),
+		ResourcePath:     pulumi.Sprintf("/%s/health", args.API.StageName),
+		RequestInterval:  pulumi.Int(30),
+		FailureThreshold: pulumi.Int(3),
+		MeasureLatency:   pulumi.Bool(true),
+		ReferenceName:    pulumi.String(args.Region),
+		Tags:             tags,
+	}, pulumi.Parent(e))
+	if err != nil {
+		return nil, fmt.Errorf("edge %s: health check: %w", name, err)
+	}
+	return check, nil
+}
+
+// HealthCheckAlarms are the alarms on the region's health check (none without a domain). They
+// belong to healthCheckMetricsRegion's alarms, the one region where Route 53 publishes
+// HealthCheckStatus; an owner in this region would straddle two regions.
+func (e *Edge) HealthCheckAlarms(region string) []Alarm {
+	if e.HealthCheck == nil {
+		return nil
+	}
+	// HealthCheckStatus is 1 when healthy: alarm when its minimum drops below 1.
+	return []Alarm{{Name: region + "-health-check", Description: "region " + region + " fails its health check",
+		Namespace: "AWS/Route53", Metric: "HealthCheckStatus",
+		Dimensions: []pulumi.StringMap{{"HealthCheckId": e.HealthCheck.ID().ToStringOutput()}},
+		Statistic:  "Minimum", Threshold: 1, Below: true, Missing: "breaching"}}
 }
 
 // wafRule is one rule of the web ACL in the WAFv2 JSON rule format.

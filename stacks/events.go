@@ -11,7 +11,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"shopstack/functions/consumer"
 	"shopstack/functions/pipeline"
 	"shopstack/functions/schema"
 )
@@ -35,7 +34,7 @@ type EventsArgs struct {
 	LogRetentionDays int
 	Artifacts        Artifacts
 	Data             *Data
-	Alarms           *Alarms // the region's
+	Alarms           *AlarmSpec // the region's: the pipeline declares the alarms on what it owns
 	Tags             pulumi.StringMap
 }
 
@@ -53,15 +52,6 @@ type Events struct {
 	Consumers       map[string]*EventConsumer
 	CustomerTopic   *sns.Topic
 	AdminTopic      *sns.Topic
-}
-
-// EventConsumer is one consumer's queue, dead-letter queue, rule and function.
-type EventConsumer struct {
-	Rule     *cloudwatch.EventRule
-	Queue    *sqs.Queue
-	DLQ      *sqs.Queue
-	Function *Function
-	Mapping  *lambda.EventSourceMapping
 }
 
 // streamFilters are the stream records the publisher needs, per table (Lambda event filtering:
@@ -90,13 +80,18 @@ var eventConsumers = []struct {
 	{name: "stock-alerts", folder: "stockalerts", types: []string{pipeline.TypeStockLow}, admin: true},
 }
 
-// Queue settings: SQS keeps a message at most 14 days; a dead-letter queue keeps it that long
-// so it can be inspected and redriven.
-const (
-	queueRetentionSeconds = 4 * 24 * 3600
-	dlqRetentionSeconds   = 14 * 24 * 3600
-	consumerBatchSize     = 10
-)
+// publisher is the function folder (and logical name) of the stream publisher.
+const publisher = "publisher"
+
+// pipelineFunctions are the logical names of the pipeline's functions (the AWS names derive from
+// them): the publisher, then each consumer.
+func pipelineFunctions() []string {
+	names := []string{publisher}
+	for _, c := range eventConsumers {
+		names = append(names, c.name)
+	}
+	return names
+}
 
 // NewEvents declares one region's event pipeline. opts must carry the region's provider.
 func NewEvents(ctx *pulumi.Context, name string, args *EventsArgs, opts ...pulumi.ResourceOption) (*Events, error) {
@@ -104,7 +99,7 @@ func NewEvents(ctx *pulumi.Context, name string, args *EventsArgs, opts ...pulum
 	if err := ctx.RegisterComponentResource("shopstack:events:Events", name, e, opts...); err != nil {
 		return nil, err
 	}
-	tags := withService(args.Tags, "events")
+	tags := withService(args.Tags, eventsService)
 	parent := pulumi.Parent(e)
 	var err error
 
@@ -132,20 +127,22 @@ func NewEvents(ctx *pulumi.Context, name string, args *EventsArgs, opts ...pulum
 		return nil, err
 	}
 	for _, c := range eventConsumers {
-		if err := e.consumer(ctx, name, c.name, c.folder, c.types, c.admin, args, tags); err != nil {
-			return nil, err
+		topic := e.CustomerTopic
+		if c.admin {
+			topic = e.AdminTopic
 		}
+		consumer, err := newEventConsumer(ctx, name+"-"+c.name, &EventConsumerArgs{
+			Name: c.name, Folder: c.folder, Types: c.types, Bus: e.Bus, Topic: topic,
+			Region: args.Region, MaxReceiveCount: args.Settings.MaxReceiveCount, Function: args.Function,
+			LogRetentionDays: args.LogRetentionDays, Artifacts: args.Artifacts, Data: args.Data, Alarms: args.Alarms, Tags: args.Tags,
+		}, e)
+		if err != nil {
+			return nil, fmt.Errorf("events %s: %w", name, err)
+		}
+		e.Consumers[c.name] = consumer
 	}
-
-	watched := []*Function{e.Publisher}
-	for _, c := range eventConsumers {
-		watched = append(watched, e.Consumers[c.name].Function)
-	}
-	if err := args.Alarms.WatchFunctions(ctx, watched...); err != nil {
+	if err := args.Alarms.Declare(ctx, e, e.alarms(name, args)); err != nil {
 		return nil, fmt.Errorf("events %s: alarms: %w", name, err)
-	}
-	if err := e.watchQueuesAndStreams(ctx, name, args); err != nil {
-		return nil, err
 	}
 
 	if err := ctx.RegisterResourceOutputs(e, pulumi.Map{
@@ -164,30 +161,30 @@ func (e *Events) publisher(ctx *pulumi.Context, name string, args *EventsArgs, t
 	// not decode (stream.Parked); also the mappings' on-failure destination, which receives only a
 	// description (shard, sequence numbers) of a batch that ran out of retries, for the rare case
 	// the publisher could not park either.
-	e.PublishFailures, err = sqs.NewQueue(ctx, name+"-publisher-failures", &sqs.QueueArgs{
+	e.PublishFailures, err = newQueue(ctx, name+"-publisher-failures", &sqs.QueueArgs{
 		Name:                    pulumi.String(physicalName(ctx, "publisher-failures")),
-		SqsManagedSseEnabled:    pulumi.Bool(true),
 		MessageRetentionSeconds: pulumi.Int(dlqRetentionSeconds),
 		Tags:                    tags,
 	}, pulumi.Parent(e))
 	if err != nil {
 		return fmt.Errorf("events %s: publisher failures queue: %w", name, err)
 	}
-	archive, err := args.Artifacts.Archive("publisher")
+	archive, err := args.Artifacts.Archive(publisher)
 	if err != nil {
 		return fmt.Errorf("events %s: %w", name, err)
 	}
 	var streams pulumi.StringArray
-	env := pulumi.StringMap{"EVENT_BUS_NAME": e.Bus.Name, schema.FailuresQueueEnv: e.PublishFailures.Url}
+	env := args.Data.Environment(streamTables...)
+	env["EVENT_BUS_NAME"] = e.Bus.Name
+	env[schema.FailuresQueueEnv] = e.PublishFailures.Url
 	for _, table := range streamTables {
 		// The streams of the table's copy in this region, by the table's ARN: a replica's stream
 		// ARN is only known once every replica is, so naming it would redraw the policy whenever a
 		// region is added.
 		streams = append(streams, pulumi.Sprintf("%s/stream/*", args.Data.TableArns(table, args.Region, false)[0]))
-		env[schema.EnvVar(table)] = pulumi.String(args.Data.TableName(table))
 	}
-	e.Publisher, err = NewFunction(ctx, name+"-publisher", &FunctionArgs{
-		FunctionName:     physicalName(ctx, "publisher"),
+	e.Publisher, err = NewFunction(ctx, name+"-"+publisher, &FunctionArgs{
+		FunctionName:     physicalName(ctx, publisher),
 		Archive:          archive,
 		Settings:         args.Function,
 		LogRetentionDays: args.LogRetentionDays,
@@ -200,69 +197,76 @@ func (e *Events) publisher(ctx *pulumi.Context, name string, args *EventsArgs, t
 			// Lambda sends the on-failure record with the function's role.
 			{Sid: "SendFailures", Actions: []string{"sqs:SendMessage"}, Resources: pulumi.StringArray{e.PublishFailures.Arn}},
 		},
-		Tags: withService(args.Tags, "publisher"),
+		Tags:   withService(args.Tags, publisher),
+		Alarms: args.Alarms,
 	}, pulumi.Parent(e))
 	if err != nil {
 		return fmt.Errorf("events %s: %w", name, err)
 	}
 	for _, table := range streamTables {
-		var filters lambda.EventSourceMappingFilterCriteriaFilterArray
-		for _, f := range streamFilters[table] {
-			filters = append(filters, lambda.EventSourceMappingFilterCriteriaFilterArgs{Pattern: pulumi.String(f)})
+		if e.StreamMappings[table], err = e.streamMapping(ctx, name, table, args); err != nil {
+			return err
 		}
-		// The stream ARN of a replica is unknown in a preview whenever any replica changes (the
-		// table's replicas are one output), and eventSourceArn replaces a mapping: a region added
-		// elsewhere would plan to replace this one. The copy's stream changes only when the copy is
-		// recreated, and that happens only with this region's pipeline.
-		opts := []pulumi.ResourceOption{pulumi.Parent(e.Publisher), pulumi.IgnoreChanges([]string{"eventSourceArn"})}
-		if args.ActivePipeline != nil {
-			opts = append(opts, pulumi.DependsOn([]pulumi.Resource{args.ActivePipeline.StreamMappings[table]}))
-		}
-		m, err := lambda.NewEventSourceMapping(ctx, name+"-"+table+"-stream", &lambda.EventSourceMappingArgs{
-			EventSourceArn: args.Data.StreamArn(table, args.Region),
-			FunctionName:   e.Publisher.Arn,
-			// Only the writer region's publisher reads: the pipeline's placement.
-			Enabled: pulumi.Bool(args.Active),
-			// LATEST: a new pipeline must not announce the last 24 hours of orders again.
-			StartingPosition:           pulumi.String("LATEST"),
-			BatchSize:                  pulumi.Int(args.Settings.BatchSize),
-			MaximumRetryAttempts:       pulumi.Int(args.Settings.MaxRetries),
-			BisectBatchOnFunctionError: pulumi.Bool(true),
-			FunctionResponseTypes:      pulumi.StringArray{pulumi.String("ReportBatchItemFailures")},
-			// One batch per shard at a time keeps a product's changes in order.
-			ParallelizationFactor: pulumi.Int(1),
-			FilterCriteria:        &lambda.EventSourceMappingFilterCriteriaArgs{Filters: filters},
-			DestinationConfig: &lambda.EventSourceMappingDestinationConfigArgs{
-				OnFailure: &lambda.EventSourceMappingDestinationConfigOnFailureArgs{DestinationArn: e.PublishFailures.Arn},
-			},
-			Tags: withService(args.Tags, "publisher"),
-		}, opts...)
-		if err != nil {
-			return fmt.Errorf("events %s: %s stream mapping: %w", name, table, err)
-		}
-		e.StreamMappings[table] = m
 	}
 	return nil
+}
+
+// streamMapping has the publisher read the stream of the table's copy in this region: only the
+// records the publisher needs (streamFilters), in order per shard, batches split on failure, and
+// what still fails after the retries described on the on-failure queue.
+func (e *Events) streamMapping(ctx *pulumi.Context, name, table string, args *EventsArgs) (*lambda.EventSourceMapping, error) {
+	var filters lambda.EventSourceMappingFilterCriteriaFilterArray
+	for _, f := range streamFilters[table] {
+		filters = append(filters, lambda.EventSourceMappingFilterCriteriaFilterArgs{Pattern: pulumi.String(f)})
+	}
+	// The stream ARN of a replica is unknown in a preview whenever any replica changes (the
+	// table's replicas are one output), and eventSourceArn replaces a mapping: a region added
+	// elsewhere would plan to replace this one. The copy's stream changes only when the copy is
+	// recreated, and that happens only with this region's pipeline.
+	opts := []pulumi.ResourceOption{pulumi.Parent(e.Publisher), pulumi.IgnoreChanges([]string{"eventSourceArn"})}
+	if args.ActivePipeline != nil {
+		opts = append(opts, pulumi.DependsOn([]pulumi.Resource{args.ActivePipeline.StreamMappings[table]}))
+	}
+	m, err := lambda.NewEventSourceMapping(ctx, name+"-"+table+"-stream", &lambda.EventSourceMappingArgs{
+		EventSourceArn: args.Data.StreamArn(table, args.Region),
+		FunctionName:   e.Publisher.Arn,
+		// Only the writer region's publisher reads: the pipeline's placement.
+		Enabled: pulumi.Bool(args.Active),
+		// LATEST: a new pipeline must not announce the last 24 hours of orders again.
+		StartingPosition:           pulumi.String("LATEST"),
+		BatchSize:                  pulumi.Int(args.Settings.BatchSize),
+		MaximumRetryAttempts:       pulumi.Int(args.Settings.MaxRetries),
+		BisectBatchOnFunctionError: pulumi.Bool(true),
+		FunctionResponseTypes:      pulumi.StringArray{pulumi.String("ReportBatchItemFailures")},
+		// One batch per shard at a time keeps a product's changes in order.
+		ParallelizationFactor: pulumi.Int(1),
+		FilterCriteria:        &lambda.EventSourceMappingFilterCriteriaArgs{Filters: filters},
+		DestinationConfig: &lambda.EventSourceMappingDestinationConfigArgs{
+			OnFailure: &lambda.EventSourceMappingDestinationConfigOnFailureArgs{DestinationArn: e.PublishFailures.Arn},
+		},
+		Tags: withService(args.Tags, publisher),
+	}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("events %s: %s stream mapping: %w", name, table, err)
+	}
+	return m, nil
 }
 
 // topics declares the customer-notification and admin topics. Both are encrypted with the
 // AWS-managed SNS key: order notifications carry customer data.
 func (e *Events) topics(ctx *pulumi.Context, name string, args *EventsArgs, tags pulumi.StringMap) error {
+	topic := func(suffix, physical string) (*sns.Topic, error) {
+		return sns.NewTopic(ctx, name+"-"+suffix, &sns.TopicArgs{
+			Name:           pulumi.String(physicalName(ctx, physical)),
+			KmsMasterKeyId: pulumi.String("alias/aws/sns"),
+			Tags:           tags,
+		}, pulumi.Parent(e))
+	}
 	var err error
-	e.CustomerTopic, err = sns.NewTopic(ctx, name+"-customer-topic", &sns.TopicArgs{
-		Name:           pulumi.String(physicalName(ctx, "customer-notifications")),
-		KmsMasterKeyId: pulumi.String("alias/aws/sns"),
-		Tags:           tags,
-	}, pulumi.Parent(e))
-	if err != nil {
+	if e.CustomerTopic, err = topic("customer-topic", "customer-notifications"); err != nil {
 		return fmt.Errorf("events %s: customer topic: %w", name, err)
 	}
-	e.AdminTopic, err = sns.NewTopic(ctx, name+"-admin-topic", &sns.TopicArgs{
-		Name:           pulumi.String(physicalName(ctx, "admin-alerts")),
-		KmsMasterKeyId: pulumi.String("alias/aws/sns"),
-		Tags:           tags,
-	}, pulumi.Parent(e))
-	if err != nil {
+	if e.AdminTopic, err = topic("admin-topic", "admin-alerts"); err != nil {
 		return fmt.Errorf("events %s: admin topic: %w", name, err)
 	}
 	for i, email := range args.Settings.StockAlertEmails {
@@ -272,128 +276,6 @@ func (e *Events) topics(ctx *pulumi.Context, name string, args *EventsArgs, tags
 			return fmt.Errorf("events %s: admin subscription %d: %w", name, i, err)
 		}
 	}
-	return nil
-}
-
-// consumer declares one consumer: a rule on the bus for its event types, its queue (the rule's
-// target, which only that rule may send to) with a dead-letter queue, and the function reading it.
-func (e *Events) consumer(ctx *pulumi.Context, name, consumerName, folder string, types []string, admin bool, args *EventsArgs, tags pulumi.StringMap) error {
-	base := name + "-" + consumerName
-	fail := func(step string, err error) error {
-		return fmt.Errorf("events %s: %s %s: %w", name, consumerName, step, err)
-	}
-	c := &EventConsumer{}
-	topic := e.CustomerTopic
-	if admin {
-		topic = e.AdminTopic
-	}
-	var err error
-	c.DLQ, err = sqs.NewQueue(ctx, base+"-dlq", &sqs.QueueArgs{
-		Name:                    pulumi.String(physicalName(ctx, consumerName+"-dlq")),
-		SqsManagedSseEnabled:    pulumi.Bool(true),
-		MessageRetentionSeconds: pulumi.Int(dlqRetentionSeconds),
-		Tags:                    tags,
-	}, pulumi.Parent(e))
-	if err != nil {
-		return fail("dead-letter queue", err)
-	}
-	redrive := c.DLQ.Arn.ApplyT(func(arn string) (string, error) {
-		b, err := json.Marshal(map[string]any{"deadLetterTargetArn": arn, "maxReceiveCount": args.Settings.MaxReceiveCount})
-		return string(b), err
-	}).(pulumi.StringOutput)
-	c.Queue, err = sqs.NewQueue(ctx, base+"-queue", &sqs.QueueArgs{
-		Name:                 pulumi.String(physicalName(ctx, consumerName)),
-		SqsManagedSseEnabled: pulumi.Bool(true),
-		// Lambda's guidance: at least six times the function's timeout, so a message is not
-		// redelivered while a retried batch still holds it.
-		VisibilityTimeoutSeconds: pulumi.Int(6 * args.Function.TimeoutSeconds),
-		MessageRetentionSeconds:  pulumi.Int(queueRetentionSeconds),
-		RedrivePolicy:            redrive,
-		Tags:                     tags,
-	}, pulumi.Parent(e))
-	if err != nil {
-		return fail("queue", err)
-	}
-
-	pattern, err := json.Marshal(map[string]any{"source": []string{pipeline.Source}, "detail-type": types})
-	if err != nil {
-		return fail("rule pattern", err)
-	}
-	c.Rule, err = cloudwatch.NewEventRule(ctx, base+"-rule", &cloudwatch.EventRuleArgs{
-		Name:         pulumi.String(physicalName(ctx, consumerName)),
-		Description:  pulumi.String("Shop events for " + consumerName),
-		EventBusName: e.Bus.Name,
-		EventPattern: pulumi.String(string(pattern)),
-		Tags:         tags,
-	}, pulumi.Parent(e.Bus))
-	if err != nil {
-		return fail("rule", err)
-	}
-	queuePolicy, err := sqs.NewQueuePolicy(ctx, base+"-queue-policy", &sqs.QueuePolicyArgs{
-		QueueUrl: c.Queue.Url,
-		Policy: pulumi.All(c.Queue.Arn, c.Rule.Arn).ApplyT(func(v []any) (string, error) {
-			return queueSendPolicy(v[0].(string), v[1].(string))
-		}).(pulumi.StringOutput),
-	}, pulumi.Parent(c.Queue))
-	if err != nil {
-		return fail("queue policy", err)
-	}
-	// An event the rule cannot deliver to the queue (after EventBridge's retries) goes to the
-	// consumer's DLQ rather than being dropped; only this rule may send there too.
-	dlqPolicy, err := sqs.NewQueuePolicy(ctx, base+"-dlq-policy", &sqs.QueuePolicyArgs{
-		QueueUrl: c.DLQ.Url,
-		Policy: pulumi.All(c.DLQ.Arn, c.Rule.Arn).ApplyT(func(v []any) (string, error) {
-			return queueSendPolicy(v[0].(string), v[1].(string))
-		}).(pulumi.StringOutput),
-	}, pulumi.Parent(c.DLQ))
-	if err != nil {
-		return fail("dead-letter queue policy", err)
-	}
-	if _, err := cloudwatch.NewEventTarget(ctx, base+"-target", &cloudwatch.EventTargetArgs{
-		Rule:             c.Rule.Name,
-		EventBusName:     e.Bus.Name,
-		Arn:              c.Queue.Arn,
-		DeadLetterConfig: &cloudwatch.EventTargetDeadLetterConfigArgs{Arn: c.DLQ.Arn},
-	}, pulumi.Parent(c.Rule), pulumi.DependsOn([]pulumi.Resource{queuePolicy, dlqPolicy})); err != nil {
-		return fail("target", err)
-	}
-
-	archive, err := args.Artifacts.Archive(folder)
-	if err != nil {
-		return fail("archive", err)
-	}
-	c.Function, err = NewFunction(ctx, base, &FunctionArgs{
-		FunctionName:     physicalName(ctx, consumerName),
-		Archive:          archive,
-		Settings:         args.Function,
-		LogRetentionDays: args.LogRetentionDays,
-		Environment: pulumi.StringMap{
-			schema.EnvVar(schema.ProcessedEvents): pulumi.String(args.Data.TableName(schema.ProcessedEvents)),
-			consumer.TopicEnv:                     topic.Arn,
-		},
-		Permissions: []Statement{
-			// GetQueueAttributes is how Lambda's poller checks the queue before it receives.
-			{Sid: "ConsumeQueue", Actions: []string{"sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"}, Resources: pulumi.StringArray{c.Queue.Arn}},
-			{Sid: "Publish", Actions: []string{"sns:Publish"}, Resources: pulumi.StringArray{topic.Arn}},
-			{Sid: "ProcessedEvents", Actions: []string{"dynamodb:PutItem", "dynamodb:UpdateItem"}, Resources: args.Data.TableArns(schema.ProcessedEvents, args.Region, false)},
-			{Sid: "TableKeys", Actions: []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"}, Resources: pulumi.StringArray{args.Data.Keys[args.Region].Arn}},
-		},
-		Tags: withService(args.Tags, consumerName),
-	}, pulumi.Parent(e))
-	if err != nil {
-		return fail("function", err)
-	}
-	c.Mapping, err = lambda.NewEventSourceMapping(ctx, base+"-mapping", &lambda.EventSourceMappingArgs{
-		EventSourceArn:        c.Queue.Arn,
-		FunctionName:          c.Function.Arn,
-		BatchSize:             pulumi.Int(consumerBatchSize),
-		FunctionResponseTypes: pulumi.StringArray{pulumi.String("ReportBatchItemFailures")},
-		Tags:                  withService(args.Tags, consumerName),
-	}, pulumi.Parent(c.Function))
-	if err != nil {
-		return fail("mapping", err)
-	}
-	e.Consumers[consumerName] = c
 	return nil
 }
 
@@ -414,41 +296,33 @@ func queueSendPolicy(queueArn, ruleArn string) (string, error) {
 	return string(b), err
 }
 
-// watchQueuesAndStreams alarms on every dead-letter queue holding a message, on the ledger's
-// throttles and errors, and on the publisher's iterator age, which covers both its stream
-// mappings: Lambda publishes IteratorAge per function, the oldest record across its streams.
-func (e *Events) watchQueuesAndStreams(ctx *pulumi.Context, name string, args *EventsArgs) error {
-	dlqs := []struct {
-		suffix string
-		queue  *sqs.Queue
-	}{{"publisher-failures", e.PublishFailures}}
-	for _, c := range eventConsumers {
-		dlqs = append(dlqs, struct {
-			suffix string
-			queue  *sqs.Queue
-		}{c.name + "-dlq", e.Consumers[c.name].DLQ})
-	}
-	for _, d := range dlqs {
-		if err := args.Alarms.Watch(ctx, name+"-"+d.suffix+"-visible", "dead-letter queue holds a message", "AWS/SQS", "ApproximateNumberOfMessagesVisible",
-			pulumi.StringMap{"QueueName": d.queue.Name}, "Maximum", 1, "notBreaching"); err != nil {
-			return fmt.Errorf("events %s: alarms: %w", name, err)
-		}
-	}
+// alarms are the pipeline's own: its on-failure queue holding a message, the ledger's throttles
+// and errors, and the publisher's iterator age, which covers both its stream mappings: Lambda
+// publishes IteratorAge per function, the oldest record across its streams.
+func (e *Events) alarms(name string, args *EventsArgs) []Alarm {
+	alarms := []Alarm{deadLetterAlarm(name+"-publisher-failures-visible", e.PublishFailures)}
 	// The ledger's throttles and errors fail the consumers' messages: alarm per operation they call.
 	for _, op := range []string{"PutItem", "UpdateItem"} {
-		dims := pulumi.StringMap{"TableName": e.Processed.Name, "Operation": pulumi.String(op)}
-		if err := args.Alarms.Watch(ctx, name+"-processed-"+op+"-throttled", "processed-events table requests throttled", "AWS/DynamoDB", "ThrottledRequests",
-			dims, "Sum", 1, "notBreaching"); err != nil {
-			return fmt.Errorf("events %s: alarms: %w", name, err)
-		}
-		if err := args.Alarms.Watch(ctx, name+"-processed-"+op+"-system-errors", "processed-events table system errors", "AWS/DynamoDB", "SystemErrors",
-			dims, "Sum", 1, "notBreaching"); err != nil {
-			return fmt.Errorf("events %s: alarms: %w", name, err)
-		}
+		dims := []pulumi.StringMap{{"TableName": e.Processed.Name, "Operation": pulumi.String(op)}}
+		alarms = append(alarms,
+			Alarm{Name: name + "-processed-" + op + "-throttled", Description: "processed-events table requests throttled",
+				Namespace: "AWS/DynamoDB", Metric: "ThrottledRequests", Dimensions: dims, Statistic: "Sum", Threshold: 1, Missing: "notBreaching"},
+			Alarm{Name: name + "-processed-" + op + "-system-errors", Description: "processed-events table system errors",
+				Namespace: "AWS/DynamoDB", Metric: "SystemErrors", Dimensions: dims, Statistic: "Sum", Threshold: 1, Missing: "notBreaching"})
 	}
-	if err := args.Alarms.Watch(ctx, name+"-publisher-iterator-age", "publisher lags its streams", "AWS/Lambda", "IteratorAge",
-		pulumi.StringMap{"FunctionName": e.Publisher.Name}, "Maximum", float64(args.Settings.IteratorAgeAlarmMs), "notBreaching"); err != nil {
-		return fmt.Errorf("events %s: alarms: %w", name, err)
-	}
-	return nil
+	return append(alarms, Alarm{Name: name + "-publisher-iterator-age", Description: "publisher lags its streams", Namespace: "AWS/Lambda",
+		Metric: "IteratorAge", Dimensions: []pulumi.StringMap{{"FunctionName": e.Publisher.Name}},
+		Statistic: "Maximum", Threshold: float64(args.Settings.IteratorAgeAlarmMs), Missing: "notBreaching"})
+}
+
+// deadLetterAlarm fires when a dead-letter queue holds a message.
+func deadLetterAlarm(name string, queue *sqs.Queue) Alarm {
+	return Alarm{Name: name, Description: "dead-letter queue holds a message", Namespace: "AWS/SQS", Metric: "ApproximateNumberOfMessagesVisible",
+		Dimensions: []pulumi.StringMap{{"QueueName": queue.Name}}, Statistic: "Maximum", Threshold: 1, Missing: "notBreaching"}
+}
+
+// newQueue declares a queue encrypted with SQS-managed keys: every queue of the pipeline is.
+func newQueue(ctx *pulumi.Context, name string, args *sqs.QueueArgs, opts ...pulumi.ResourceOption) (*sqs.Queue, error) {
+	args.SqsManagedSseEnabled = pulumi.Bool(true)
+	return sqs.NewQueue(ctx, name, args, opts...)
 }

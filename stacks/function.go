@@ -24,6 +24,8 @@ type FunctionArgs struct {
 	ReservedConcurrency int
 	// Publish publishes a version on every code change, for an alias to point at.
 	Publish bool
+	// Alarms is the region's alarm spec: the function declares its own alarms with it.
+	Alarms *AlarmSpec
 }
 
 // Function is a Lambda function with its own role and log group.
@@ -35,10 +37,6 @@ type Function struct {
 	LogGroup *cloudwatch.LogGroup
 	Name     pulumi.StringOutput
 	Arn      pulumi.StringOutput
-	// TimeoutSeconds is the configured timeout, for alarms on duration.
-	TimeoutSeconds int
-
-	logicalName string
 }
 
 // xrayWriteActions have no resource-level permissions: AWS only accepts "*" for them.
@@ -47,7 +45,10 @@ var xrayWriteActions = []string{"xray:PutTraceSegments", "xray:PutTelemetryRecor
 // NewFunction declares a role only Lambda can assume, with exactly the permissions the function
 // needs; a log group with the configured retention; and the function on provided.al2023 / arm64.
 func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...pulumi.ResourceOption) (*Function, error) {
-	f := &Function{TimeoutSeconds: args.Settings.TimeoutSeconds, logicalName: name}
+	if args.Alarms == nil {
+		return nil, fmt.Errorf("function %s: no alarm spec: every function is alarmed", name)
+	}
+	f := &Function{}
 	if err := ctx.RegisterComponentResource("shopstack:function:Function", name, f, opts...); err != nil {
 		return nil, err
 	}
@@ -116,6 +117,9 @@ func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...p
 
 	f.Lambda, f.Role, f.LogGroup = fn, role, logGroup
 	f.Name, f.Arn = fn.Name, fn.Arn
+	if err := args.Alarms.Declare(ctx, f, args.Alarms.FunctionAlarms(name, fn.Name, args.Settings.TimeoutSeconds)); err != nil {
+		return nil, fmt.Errorf("function %s: %w", name, err)
+	}
 	if err := ctx.RegisterResourceOutputs(f, pulumi.Map{"name": fn.Name, "arn": fn.Arn}); err != nil {
 		return nil, fmt.Errorf("function %s: outputs: %w", name, err)
 	}

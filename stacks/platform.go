@@ -44,19 +44,14 @@ func NewPlatform(ctx *pulumi.Context) (*Platform, error) {
 	}
 	p := &Platform{Config: cfg}
 	tags := cfg.baseTags()
-	var providers []RegionProvider
-	for _, region := range cfg.Regions {
-		provider, err := aws.NewProvider(ctx, "aws-"+region, &aws.ProviderArgs{
-			Region:      pulumi.String(region),
-			DefaultTags: &aws.ProviderDefaultTagsArgs{Tags: tags},
-		})
-		if err != nil {
-			return nil, fmt.Errorf("provider %s: %w", region, err)
-		}
-		providers = append(providers, RegionProvider{Name: region, Provider: provider})
+	providers, err := regionProviders(ctx, cfg.Regions, tags)
+	if err != nil {
+		return nil, err
 	}
-	writer := providers[0]
-	home := providers[slices.IndexFunc(providers, func(rp RegionProvider) bool { return rp.Name == cfg.DataRegion() })]
+	in := func(region string) RegionProvider {
+		return providers[slices.IndexFunc(providers, func(rp RegionProvider) bool { return rp.Name == region })]
+	}
+	home := in(cfg.DataRegion())
 	p.Data, err = NewData(ctx, "data", &DataArgs{
 		Regions:            providers,
 		Home:               home,
@@ -67,24 +62,61 @@ func NewPlatform(ctx *pulumi.Context) (*Platform, error) {
 	if err != nil {
 		return nil, err
 	}
-	identity := providers[slices.IndexFunc(providers, func(rp RegionProvider) bool { return rp.Name == cfg.IdentityRegion() })]
 	p.Identity, err = NewIdentity(ctx, "identity", &IdentityArgs{
 		DeletionProtection: cfg.DeletionProtection,
 		Tags:               tags,
-	}, pulumi.Provider(identity.Provider))
+	}, pulumi.Provider(in(cfg.IdentityRegion()).Provider))
 	if err != nil {
 		return nil, err
 	}
-	// Regions are declared data region first: the first creates the certificate validation record
-	// the others share, and that must not move when the writer does.
+	if err := p.regions(ctx, homeFirst(providers, home.Name), artifacts, tags); err != nil {
+		return nil, err
+	}
+	if err := p.alarmOnHealthChecks(ctx); err != nil {
+		return nil, err
+	}
+	if err := p.pipelines(ctx, providers, artifacts, tags); err != nil {
+		return nil, err
+	}
+	exportOutputs(ctx, p)
+	return p, nil
+}
+
+// regionProviders declares the explicit aws provider of every configured region.
+func regionProviders(ctx *pulumi.Context, regions []string, tags pulumi.StringMap) ([]RegionProvider, error) {
+	var providers []RegionProvider
+	for _, region := range regions {
+		provider, err := aws.NewProvider(ctx, "aws-"+region, &aws.ProviderArgs{
+			Region:      pulumi.String(region),
+			DefaultTags: &aws.ProviderDefaultTagsArgs{Tags: tags},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("provider %s: %w", region, err)
+		}
+		providers = append(providers, RegionProvider{Name: region, Provider: provider})
+	}
+	return providers, nil
+}
+
+// regions declares every region, in the order given: the data region first, since the first
+// creates the certificate validation record the others share, and that must not move when the
+// writer does. p.Regions ends in config order.
+func (p *Platform) regions(ctx *pulumi.Context, providers []RegionProvider, artifacts Artifacts, tags pulumi.StringMap) error {
+	cfg := p.Config
 	byName := map[string]*Region{}
 	var validation *route53.Record // ACM asks every region for the same record: the first creates it
-	for _, region := range homeFirst(providers, home.Name) {
+	for _, region := range providers {
 		r, err := NewRegion(ctx, region.Name, &RegionArgs{
 			Region:           region.Name,
-			WriterRegion:     writer.Name,
+			WriterRegion:     cfg.WriterRegion(),
 			Regions:          cfg.Regions,
-			Config:           cfg,
+			Function:         cfg.Function,
+			LogRetentionDays: cfg.LogRetentionDays,
+			AllowedOrigins:   cfg.AllowedOrigins,
+			Throttling:       cfg.Throttling,
+			Alarms:           cfg.Alarms,
+			Edge:             cfg.Edge,
+			Concurrency:      cfg.Concurrency,
 			Artifacts:        artifacts,
 			Data:             p.Data,
 			Identity:         p.Identity,
@@ -92,7 +124,7 @@ func NewPlatform(ctx *pulumi.Context) (*Platform, error) {
 			Tags:             tags,
 		}, pulumi.Provider(region.Provider))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		byName[region.Name] = r
 		validation = r.Edge.ValidationRecord
@@ -100,30 +132,34 @@ func NewPlatform(ctx *pulumi.Context) (*Platform, error) {
 	for _, region := range cfg.Regions {
 		p.Regions = append(p.Regions, byName[region])
 	}
-	if err := p.watchHealthChecks(ctx); err != nil {
-		return nil, err
-	}
-	// Every region has the whole pipeline; the writer region's is active (its stream mappings are
-	// enabled), the others stand by. Moving the writer enables and disables mappings: no queue,
-	// archive or ledger is deleted, and what was in flight drains where it is.
+	return nil
+}
+
+// pipelines declares every region's event pipeline, the writer's first: the standby mappings wait
+// for its. The writer region's is active (its stream mappings are enabled), the others stand by.
+// Moving the writer enables and disables mappings: no queue, archive or ledger is deleted, and
+// what was in flight drains where it is.
+func (p *Platform) pipelines(ctx *pulumi.Context, providers []RegionProvider, artifacts Artifacts, tags pulumi.StringMap) error {
+	cfg := p.Config
 	p.Events = map[string]*Events{}
 	var active *Events
-	for _, region := range providers { // the writer first: the standby mappings wait for its
+	for i, region := range providers {
+		r := p.Regions[i]
+		writer := region.Name == cfg.WriterRegion()
 		e, err := NewEvents(ctx, region.Name+"-events", &EventsArgs{
-			Region: region.Name, Active: region.Name == writer.Name, ActivePipeline: active,
+			Region: region.Name, Active: writer, ActivePipeline: active,
 			Settings: cfg.Events, Function: cfg.Function, LogRetentionDays: cfg.LogRetentionDays,
-			Artifacts: artifacts, Data: p.Data, Alarms: byName[region.Name].Alarms, Tags: tags,
-		}, pulumi.Parent(byName[region.Name]), pulumi.Provider(region.Provider), pulumi.Aliases(eventsAliases(region.Name == writer.Name)))
+			Artifacts: artifacts, Data: p.Data, Alarms: r.Alarms.Spec, Tags: tags,
+		}, pulumi.Parent(r), pulumi.Provider(region.Provider), pulumi.Aliases(eventsAliases(writer)))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		p.Events[region.Name] = e
 		if active == nil {
 			active = e
 		}
 	}
-	exportOutputs(ctx, p)
-	return p, nil
+	return nil
 }
 
 // homeFirst is providers with the data region's first, the others in config order.
@@ -151,25 +187,22 @@ func eventsAliases(writer bool) []pulumi.Alias {
 	return []pulumi.Alias{{Name: pulumi.String("events"), NoParent: pulumi.Bool(true)}}
 }
 
-// watchHealthChecks alarms on every region's health check from the healthCheckMetricsRegion's
-// alarms, the one region where Route 53 publishes HealthCheckStatus.
-func (p *Platform) watchHealthChecks(ctx *pulumi.Context) error {
-	var home *Region
+// alarmOnHealthChecks alarms on every region's health check from the healthCheckMetricsRegion's
+// alarms, the one region where Route 53 publishes HealthCheckStatus. It runs once every region is
+// declared: that region's alarms exist before the other regions' health checks do. These are the
+// only alarms declared on a component after it registered its outputs.
+func (p *Platform) alarmOnHealthChecks(ctx *pulumi.Context) error {
+	i := slices.IndexFunc(p.Regions, func(r *Region) bool { return r.Name == healthCheckMetricsRegion })
 	for _, r := range p.Regions {
-		if r.Name == healthCheckMetricsRegion {
-			home = r
-		}
-	}
-	for _, r := range p.Regions {
-		if r.Edge.HealthCheck == nil {
+		alarms := r.Edge.HealthCheckAlarms(r.Name)
+		if len(alarms) == 0 {
 			continue
 		}
-		if home == nil { // config validation requires the region with a domain; guard anyway
+		if i < 0 { // config validation requires the region with a domain; guard anyway
 			return fmt.Errorf("health check alarms need %s among the regions", healthCheckMetricsRegion)
 		}
-		// HealthCheckStatus is 1 when healthy: alarm when its minimum drops below 1.
-		if err := home.Alarms.WatchBelow(ctx, r.Name+"-health-check", "region "+r.Name+" fails its health check", "AWS/Route53",
-			"HealthCheckStatus", pulumi.StringMap{"HealthCheckId": r.Edge.HealthCheck.ID().ToStringOutput()}, "Minimum", 1, "breaching"); err != nil {
+		home := p.Regions[i].Alarms
+		if err := home.Spec.Declare(ctx, home, alarms); err != nil {
 			return fmt.Errorf("health check alarm %s: %w", r.Name, err)
 		}
 	}

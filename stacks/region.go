@@ -19,10 +19,18 @@ type RegionArgs struct {
 	Region       string
 	WriterRegion string
 	Regions      []string // every configured region, writer first
-	Config       Config
-	Artifacts    Artifacts
-	Data         *Data
-	Identity     *Identity
+
+	Function         FunctionSettings
+	LogRetentionDays int
+	AllowedOrigins   []string
+	Throttling       Throttling
+	Alarms           AlarmSettings
+	Edge             EdgeSettings
+	Concurrency      ConcurrencySettings
+
+	Artifacts Artifacts
+	Data      *Data
+	Identity  *Identity
 	// ValidationRecord is the certificate validation record another region already created.
 	ValidationRecord *route53.Record
 	Tags             pulumi.StringMap
@@ -50,56 +58,24 @@ const WriterRegionEnv = "WRITER_REGION"
 // AllowedOriginsEnv carries the CORS origins to the handlers, comma-separated.
 const AllowedOriginsEnv = "ALLOWED_ORIGINS"
 
-// NewRegion declares one region. opts must carry the region's aws provider.
+// NewRegion declares one region: its alarm topic first (every component alarms on what it owns),
+// then the functions, the API in front of them and the edge in front of the API. opts must carry
+// the region's aws provider.
 func NewRegion(ctx *pulumi.Context, name string, args *RegionArgs, opts ...pulumi.ResourceOption) (*Region, error) {
 	r := &Region{Name: args.Region, Services: map[string]*Function{}}
 	if err := ctx.RegisterComponentResource("shopstack:platform:Region", name, r, opts...); err != nil {
 		return nil, err
 	}
-	cfg := args.Config
-	counterArchive, err := args.Artifacts.Archive("counter")
-	if err != nil {
+	var err error
+	if r.Alarms, err = NewAlarms(ctx, name+"-alarms", r.alarmsArgs(ctx, args), pulumi.Parent(r)); err != nil {
 		return nil, fmt.Errorf("region %s: %w", name, err)
 	}
-	r.Counter, err = NewFunction(ctx, name+"-counter", &FunctionArgs{
-		FunctionName:        physicalName(ctx, "counter"),
-		Archive:             counterArchive,
-		Settings:            cfg.Function,
-		LogRetentionDays:    cfg.LogRetentionDays,
-		Tags:                withService(args.Tags, "counter"),
-		ReservedConcurrency: cfg.Edge.ReservedConcurrency["counter"],
-	}, pulumi.Parent(r))
-	if err != nil {
+	if err := r.functions(ctx, name, args); err != nil {
 		return nil, fmt.Errorf("region %s: %w", name, err)
 	}
-
-	functions := []*Function{r.Counter}
-	for _, svc := range services.All() {
-		archive, err := args.Artifacts.Archive(svc.Name)
-		if err != nil {
-			return nil, fmt.Errorf("region %s: %w", name, err)
-		}
-		fn, err := NewFunction(ctx, name+"-"+svc.Name, &FunctionArgs{
-			FunctionName:        physicalName(ctx, svc.Name),
-			Archive:             archive,
-			Settings:            cfg.Function,
-			LogRetentionDays:    cfg.LogRetentionDays,
-			Environment:         r.serviceEnvironment(svc, args),
-			Permissions:         r.servicePermissions(svc, args),
-			Tags:                withService(args.Tags, svc.Name),
-			ReservedConcurrency: cfg.Edge.ReservedConcurrency[svc.Name],
-			Publish:             svc.Name == routes.Checkout && cfg.Edge.Provisioned.Enabled(),
-		}, pulumi.Parent(r))
-		if err != nil {
-			return nil, fmt.Errorf("region %s: %w", name, err)
-		}
-		r.Services[svc.Name] = fn
-		functions = append(functions, fn)
-	}
-
 	aliases := map[string]*lambda.Alias{}
-	if cfg.Edge.Provisioned.Enabled() {
-		r.CheckoutAlias, err = newProvisionedAlias(ctx, name+"-checkout", r.Services[routes.Checkout], cfg.Edge.Provisioned, pulumi.Parent(r))
+	if p := args.Concurrency.Provisioned; p.Enabled() {
+		r.CheckoutAlias, err = newProvisionedAlias(ctx, name+"-checkout", r.Services[routes.Checkout], p, r.Alarms.Spec, pulumi.Parent(r))
 		if err != nil {
 			return nil, fmt.Errorf("region %s: %w", name, err)
 		}
@@ -109,15 +85,43 @@ func NewRegion(ctx *pulumi.Context, name string, args *RegionArgs, opts ...pulum
 		Aliases:          aliases,
 		Functions:        r.Services,
 		UserPoolArn:      args.Identity.UserPool.Arn,
-		AllowedOrigins:   cfg.AllowedOrigins,
-		Throttling:       cfg.Throttling,
-		LogRetentionDays: cfg.LogRetentionDays,
+		AllowedOrigins:   args.AllowedOrigins,
+		Throttling:       args.Throttling,
+		LogRetentionDays: args.LogRetentionDays,
+		Alarms:           r.Alarms.Spec,
 		Tags:             args.Tags,
 	}, pulumi.Parent(r))
 	if err != nil {
 		return nil, fmt.Errorf("region %s: %w", name, err)
 	}
+	r.Edge, err = NewEdge(ctx, name+"-edge", &EdgeArgs{
+		Region:           args.Region,
+		API:              r.API,
+		Settings:         args.Edge,
+		Alarms:           r.Alarms.Spec,
+		ValidationRecord: args.ValidationRecord,
+		Tags:             args.Tags,
+	}, pulumi.Parent(r))
+	if err != nil {
+		return nil, fmt.Errorf("region %s: %w", name, err)
+	}
+	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{"apiUrl": r.API.URL, "counterName": r.Counter.Name}); err != nil {
+		return nil, fmt.Errorf("region %s: outputs: %w", name, err)
+	}
+	return r, nil
+}
 
+// alarmsArgs: the region's dashboard shows every function of the region (the event pipeline's
+// too) and the API; the alarms watch the region's table copies and their replication to every
+// other region.
+func (r *Region) alarmsArgs(ctx *pulumi.Context, args *RegionArgs) *AlarmsArgs {
+	functions := []string{physicalName(ctx, counter)}
+	for _, svc := range services.All() {
+		functions = append(functions, physicalName(ctx, svc.Name))
+	}
+	for _, fn := range pipelineFunctions() {
+		functions = append(functions, physicalName(ctx, fn))
+	}
 	var tables, replicaRegions []string
 	for _, t := range schema.Tables() {
 		tables = append(tables, args.Data.TableName(t.Name))
@@ -128,58 +132,73 @@ func NewRegion(ctx *pulumi.Context, name string, args *RegionArgs, opts ...pulum
 			replicaRegions = append(replicaRegions, other)
 		}
 	}
-	r.Alarms, err = NewAlarms(ctx, name+"-alarms", &AlarmsArgs{
+	return &AlarmsArgs{
 		Region:         args.Region,
-		Settings:       cfg.Alarms,
+		Settings:       args.Alarms,
 		Functions:      functions,
-		APIs:           []*API{r.API},
+		APIName:        apiName(ctx),
 		Tables:         tables,
 		ReplicatedOnly: []string{args.Data.TableName(schema.ProcessedEvents)},
 		ReplicaRegions: replicaRegions,
 		Tags:           args.Tags,
-	}, pulumi.Parent(r))
-	if err != nil {
-		return nil, fmt.Errorf("region %s: %w", name, err)
 	}
+}
 
-	r.Edge, err = NewEdge(ctx, name+"-edge", &EdgeArgs{
-		Region:           args.Region,
-		API:              r.API,
-		Settings:         cfg.Edge,
-		Alarms:           r.Alarms,
-		ValidationRecord: args.ValidationRecord,
-		Tags:             args.Tags,
-	}, pulumi.Parent(r))
+// counter is the function folder (and logical name) of the counter, the platform's smoke test.
+const counter = "counter"
+
+// functions declares the counter and a function per service, each with exactly the tables (and
+// permissions on them) its code uses.
+func (r *Region) functions(ctx *pulumi.Context, name string, args *RegionArgs) error {
+	var err error
+	r.Counter, err = r.function(ctx, name, counter, args, nil, nil, false)
 	if err != nil {
-		return nil, fmt.Errorf("region %s: %w", name, err)
+		return err
 	}
-	if r.CheckoutAlias != nil {
-		if err := r.Alarms.Watch(ctx, name+"-checkout-spillover", "checkout invocations beyond provisioned concurrency", "AWS/Lambda",
-			"ProvisionedConcurrencySpilloverInvocations",
-			pulumi.StringMap{"FunctionName": r.Services[routes.Checkout].Name, "Resource": pulumi.Sprintf("%s:%s", r.Services[routes.Checkout].Name, r.CheckoutAlias.Name)},
-			"Sum", 1, "notBreaching"); err != nil {
-			return nil, fmt.Errorf("region %s: %w", name, err)
+	for _, svc := range services.All() {
+		publish := svc.Name == routes.Checkout && args.Concurrency.Provisioned.Enabled()
+		fn, err := r.function(ctx, name, svc.Name, args, r.serviceEnvironment(svc, args), r.servicePermissions(svc, args), publish)
+		if err != nil {
+			return err
 		}
+		r.Services[svc.Name] = fn
 	}
+	return nil
+}
 
-	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{"apiUrl": r.API.URL, "counterName": r.Counter.Name}); err != nil {
-		return nil, fmt.Errorf("region %s: outputs: %w", name, err)
+// function declares one of the region's functions from its folder's archive.
+func (r *Region) function(ctx *pulumi.Context, name, folder string, args *RegionArgs, env pulumi.StringMap, permissions []Statement, publish bool) (*Function, error) {
+	archive, err := args.Artifacts.Archive(folder)
+	if err != nil {
+		return nil, err
 	}
-	return r, nil
+	return NewFunction(ctx, name+"-"+folder, &FunctionArgs{
+		FunctionName:        physicalName(ctx, folder),
+		Archive:             archive,
+		Settings:            args.Function,
+		LogRetentionDays:    args.LogRetentionDays,
+		Environment:         env,
+		Permissions:         permissions,
+		Tags:                withService(args.Tags, folder),
+		ReservedConcurrency: args.Concurrency.Reserved[folder],
+		Publish:             publish,
+		Alarms:              r.Alarms.Spec,
+	}, pulumi.Parent(r))
 }
 
 // serviceEnvironment names the function's tables, and the writer region for functions that write
 // stock or orders.
 func (r *Region) serviceEnvironment(svc services.Service, args *RegionArgs) pulumi.StringMap {
-	env := pulumi.StringMap{}
+	var tables []string
 	for _, access := range svc.Tables {
-		env[schema.EnvVar(access.Table)] = pulumi.String(args.Data.TableName(access.Table))
+		tables = append(tables, access.Table)
 	}
+	env := args.Data.Environment(tables...)
 	if svc.WriterRegionWrites {
 		env[WriterRegionEnv] = pulumi.String(args.WriterRegion)
 	}
-	if len(args.Config.AllowedOrigins) > 0 {
-		env[AllowedOriginsEnv] = pulumi.String(strings.Join(args.Config.AllowedOrigins, ","))
+	if len(args.AllowedOrigins) > 0 {
+		env[AllowedOriginsEnv] = pulumi.String(strings.Join(args.AllowedOrigins, ","))
 	}
 	return env
 }
@@ -194,19 +213,9 @@ func (r *Region) servicePermissions(svc services.Service, args *RegionArgs) []St
 	}
 	var statements []Statement
 	for _, access := range svc.Tables {
-		var arns pulumi.StringArray
-		for _, region := range regions {
-			arns = append(arns, args.Data.TableArns(access.Table, region, access.Indexes)...)
-		}
-		statements = append(statements, Statement{Sid: "Table" + sidPart(access.Table), Actions: access.Actions, Resources: arns})
+		statements = append(statements, args.Data.Grant("Table"+sidPart(access.Table), access.Table, access.Actions, access.Indexes, regions...))
 	}
-	var keys pulumi.StringArray
-	for _, region := range regions {
-		keys = append(keys, args.Data.Keys[region].Arn)
-	}
-	// DynamoDB encrypts and decrypts with the table's key on the caller's behalf.
-	statements = append(statements, Statement{Sid: "TableKeys", Actions: []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"}, Resources: keys})
-	return statements
+	return append(statements, args.Data.GrantKeys(regions...))
 }
 
 // sidPart makes a table name usable in a statement id (alphanumeric only).

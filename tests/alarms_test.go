@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -144,5 +145,42 @@ func TestAlarmThresholdsFromConfig(t *testing.T) {
 			emails++
 		}
 		assert.Equal(t, len(s.regions(t))*countJSONList(t, s.config["shopstack:alarmEmails"]), emails, "each address subscribed in each region")
+	})
+}
+
+// TestDashboardShowsEveryFunction: each region's dashboard graphs the errors and p99 duration of
+// every Lambda function of that region, the event pipeline's too (they are declared after the
+// region's alarms, and were once left off).
+func TestDashboardShowsEveryFunction(t *testing.T) {
+	forEachStack(t, func(t *testing.T, s stackRun) {
+		for _, d := range s.graph.OfType("aws:cloudwatch/dashboard:Dashboard") {
+			var want []string
+			for _, fn := range s.graph.OfType(lambdaType) {
+				if fn.Region == d.Region {
+					want = append(want, fn.Inputs["name"].(string))
+				}
+			}
+			require.NotEmpty(t, want)
+			var body struct {
+				Widgets []struct {
+					Properties struct {
+						Title   string
+						Metrics [][]any
+					}
+				}
+			}
+			require.NoError(t, json.Unmarshal([]byte(d.Inputs["dashboardBody"].(string)), &body))
+			graphed := map[string][]string{}
+			for _, w := range body.Widgets {
+				for _, m := range w.Properties.Metrics {
+					if m[0] == "AWS/Lambda" && m[2] == "FunctionName" {
+						graphed[w.Properties.Title] = append(graphed[w.Properties.Title], m[3].(string))
+					}
+				}
+			}
+			for _, title := range []string{"Function errors", "Function duration p99"} {
+				assert.ElementsMatch(t, want, graphed[title], "%s: %q shows every function of %s", d.Name, title, d.Region)
+			}
+		}
 	})
 }

@@ -167,10 +167,11 @@ func NewDiagram(p *Plan) *Diagram {
 		byURN[r.URN] = r
 	}
 	// A component with one drawn resource (a Function's Lambda) is that resource: its role's
-	// policy naming a table is the function's access to it.
+	// policy naming a table is the function's access to it. Its alarms watch that resource and
+	// never stand for it.
 	drawnChildren := map[string][]string{}
 	for _, r := range p.Resources {
-		if id, ok := nodeOf[r.URN]; ok {
+		if id, ok := nodeOf[r.URN]; ok && !collapse[kinds[r.Type]] {
 			drawnChildren[r.Parent] = append(drawnChildren[r.Parent], id)
 		}
 	}

@@ -55,9 +55,18 @@ load: ## concurrent shoppers against the local API (LOAD_URL=<make dev's apiUrl>
 	functions/dynamotest/install.sh
 	$(GO) run ./cmd/load $(if $(LOAD_URL),-url '$(LOAD_URL)') $(LOAD_FLAGS)
 
-.PHONY: openapi
-openapi: ## the API contract (OpenAPI 3.0) from the route table and Go types to functions/openapi/openapi.json; commit it
-	$(GO) run ./cmd/openapi -o functions/openapi/openapi.json
+.PHONY: openapi client
+# OPENAPI is the committed API contract (the Go side names it once too: openapi.File).
+OPENAPI := functions/openapi/openapi.json
+CLIENT := clients/typescript
+
+openapi: ## the API contract (OpenAPI 3.0) from the route table and Go types to $(OPENAPI); commit it
+	$(GO) run ./cmd/openapi -o $(OPENAPI)
+
+client: ## the typed TypeScript client: $(CLIENT)/schema.d.ts from $(OPENAPI) with the pinned openapi-typescript; commit it
+	cd $(CLIENT) && npm ci --ignore-scripts --no-audit --no-fund
+	$(CLIENT)/node_modules/.bin/openapi-typescript $(OPENAPI) -o $(CLIENT)/schema.d.ts
+	$(CLIENT)/node_modules/.bin/tsc -p $(CLIENT)
 
 .PHONY: chaos
 chaos: ## a short load under each DynamoDB fault (latency, cut answers, throttling, conflicts, outage) against the local platform; per fault: statuses, p50/p99, invariants

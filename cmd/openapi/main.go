@@ -1,6 +1,6 @@
 // Command openapi writes the API's OpenAPI document (functions/openapi) to a file.
 //
-//	make openapi    # go run ./cmd/openapi -o functions/openapi/openapi.json
+//	make openapi    # go run ./cmd/openapi -o $(OPENAPI)
 package main
 
 import (
@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	out := flag.String("o", "functions/openapi/openapi.json", "file to write the document to")
+	out := flag.String("o", openapi.File, "file to write the document to")
 	flag.Parse()
 	b, err := openapi.JSON()
 	if err == nil {

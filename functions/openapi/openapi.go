@@ -30,6 +30,10 @@ const Version = "1.0.0"
 // Path is where the local platform serves the document.
 const Path = "/openapi.json"
 
+// File is where the committed document lives, relative to the repository root: `make openapi`
+// writes it (the Makefile's OPENAPI) and `make client` generates the TypeScript client from it.
+const File = "functions/openapi/openapi.json"
+
 // SecurityScheme names the Cognito user pool scheme of protected routes.
 const SecurityScheme = "cognito"
 

@@ -206,6 +206,7 @@ func (p *Platform) Outputs() map[string]any {
 		stacks.OutputWriterRegion:        Stage,
 		stacks.OutputUserPoolID:          "local",
 		stacks.OutputUserPoolClientID:    "local",
+		stacks.OutputUserPoolRegion:      Stage,
 		stacks.OutputCounterFunctionName: "counter",
 		stacks.OutputCounterFunctionArn:  "arn:aws:lambda:local:000000000000:function:counter",
 	}

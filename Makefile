@@ -60,8 +60,8 @@ load: ## concurrent shoppers against the local API (LOAD_URL=<make dev's apiUrl>
 OPENAPI := functions/openapi/openapi.json
 CLIENT := clients/typescript
 
-openapi: ## the API contract (OpenAPI 3.0) from the route table and Go types to $(OPENAPI); commit it
-	$(GO) run ./cmd/openapi -o $(OPENAPI)
+openapi: ## the API contract (OpenAPI 3.0) from the route table and Go types to $(OPENAPI), and the curl examples in functions/README.md; commit them
+	$(GO) run ./cmd/openapi -o $(OPENAPI) -readme functions/README.md
 
 client: ## the typed TypeScript client: $(CLIENT)/schema.d.ts from $(OPENAPI) with the pinned openapi-typescript; commit it
 	cd $(CLIENT) && npm ci --ignore-scripts --no-audit --no-fund

@@ -68,6 +68,12 @@ client: ## the typed TypeScript client: $(CLIENT)/schema.d.ts from $(OPENAPI) wi
 	$(CLIENT)/node_modules/.bin/openapi-typescript $(OPENAPI) -o $(CLIENT)/schema.d.ts
 	$(CLIENT)/node_modules/.bin/tsc -p $(CLIENT)
 
+.PHONY: signin
+signin: ## print an ID token of USERNAME=<email> PASSWORD=<password> in STACK=<env>'s user pool (SRP, the public client); needs the Pulumi CLI
+	@test -n '$(STACK)' -a -n '$(USERNAME)' -a -n '$(PASSWORD)' || { echo 'usage: make signin STACK=<env> USERNAME=<email> PASSWORD=<password>' >&2; exit 2; }
+	@[ -f clients/signin/node_modules/.package-lock.json ] || (cd clients/signin && npm ci --ignore-scripts --no-audit --no-fund >&2)
+	@set -o pipefail; pulumi stack output --json -s '$(STACK)' | SHOPSTACK_PASSWORD='$(PASSWORD)' node clients/signin/signin.mjs --outputs - --username '$(USERNAME)'
+
 .PHONY: chaos
 chaos: ## a short load under each DynamoDB fault (latency, cut answers, throttling, conflicts, outage) against the local platform; per fault: statuses, p50/p99, invariants
 	functions/dynamotest/install.sh

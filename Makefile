@@ -10,8 +10,9 @@ GO ?= go
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-test: ## every test: functions (against DynamoDB Local), stacks under mocks for every environment, policies, workflows
+test: ## every test: functions (against DynamoDB Local), stacks under mocks for every environment, policies, workflows, the /docs page in Chromium
 	functions/dynamotest/install.sh
+	dev/docs/install.sh browser
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
@@ -46,8 +47,9 @@ cost-diff: ## monthly cost difference per resource and in total since BASE=<git 
 .PHONY: dev load
 DEV_PORT ?= 3001
 
-dev: ## the whole API on 127.0.0.1:3001 (DEV_PORT=) with DynamoDB Local and a sample catalog; writes .build/local/outputs.json; Ctrl-C stops it
+dev: ## the whole API on 127.0.0.1:3001 (DEV_PORT=) with DynamoDB Local and a sample catalog, API docs at /docs; writes .build/local/outputs.json; Ctrl-C stops it
 	functions/dynamotest/install.sh
+	dev/docs/install.sh
 	$(GO) build -o .build/local/dev ./cmd/dev
 	.build/local/dev -port $(DEV_PORT) $(if $(DYNAMODB_PORT),-dynamodb-port $(DYNAMODB_PORT))
 

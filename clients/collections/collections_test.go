@@ -41,6 +41,8 @@ func TestDocumentImportsIntoBrunoAndPostman(t *testing.T) {
 
 	raw, err := os.ReadFile(file)
 	require.NoError(t, err)
+	want, err := openapi.Operations(raw)
+	require.NoError(t, err)
 	var doc struct {
 		Info  struct{ Title string }
 		Paths map[string]map[string]struct {
@@ -48,16 +50,12 @@ func TestDocumentImportsIntoBrunoAndPostman(t *testing.T) {
 		}
 	}
 	require.NoError(t, json.Unmarshal(raw, &doc))
-	var want []string
 	protected := map[string]bool{}
 	for path, item := range doc.Paths {
 		for method, op := range item {
-			key := strings.ToUpper(method) + " " + path
-			want = append(want, key)
-			protected[key] = len(op.Security) > 0
+			protected[strings.ToUpper(method)+" "+path] = len(op.Security) > 0
 		}
 	}
-	slices.Sort(want)
 	require.NotEmpty(t, want)
 	require.Contains(t, protected, "POST /orders")
 	require.True(t, protected["POST /orders"])

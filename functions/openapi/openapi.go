@@ -391,3 +391,25 @@ func addResponses(op *operationObject, r routes.Route, spec operation, res *resp
 	}
 	return nil
 }
+
+// Operations lists the operations of an OpenAPI document as "METHOD /path", sorted: what the
+// client's usage file, the /docs page and the Bruno and Postman imports are each checked against.
+func Operations(doc []byte) ([]string, error) {
+	var d struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return nil, fmt.Errorf("openapi: operations: %w", err)
+	}
+	var ops []string
+	for path, item := range d.Paths {
+		for method := range item {
+			switch method {
+			case "get", "put", "post", "delete", "options", "head", "patch", "trace":
+				ops = append(ops, strings.ToUpper(method)+" "+path)
+			}
+		}
+	}
+	sort.Strings(ops)
+	return ops, nil
+}

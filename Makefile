@@ -62,10 +62,10 @@ load: ## concurrent shoppers against the local API (LOAD_URL=<make dev's apiUrl>
 OPENAPI := functions/openapi/openapi.json
 CLIENT := clients/typescript
 
-openapi: ## the API contract (OpenAPI 3.0) from the route table and Go types to $(OPENAPI), and the curl examples in functions/README.md; commit them
+openapi: ## the API contract (OpenAPI 3.0) from the route table and Go types into OPENAPI, and the curl examples in functions/README.md; commit them
 	$(GO) run ./cmd/openapi -o $(OPENAPI) -readme functions/README.md
 
-client: ## the typed TypeScript client: $(CLIENT)/schema.d.ts from $(OPENAPI) with the pinned openapi-typescript; commit it
+client: ## the typed TypeScript client in clients/typescript: schema.d.ts from OPENAPI with the pinned openapi-typescript, then tsc; commit it
 	cd $(CLIENT) && npm ci --ignore-scripts --no-audit --no-fund
 	$(CLIENT)/node_modules/.bin/openapi-typescript $(OPENAPI) -o $(CLIENT)/schema.d.ts
 	$(CLIENT)/node_modules/.bin/tsc -p $(CLIENT)

@@ -10,8 +10,9 @@ GO ?= go
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-test: ## every test: functions (against DynamoDB Local), stacks under mocks for every environment, policies, workflows
+test: ## every test: functions (against DynamoDB Local), stacks under mocks for every environment, policies, workflows, the /docs page in Chromium
 	functions/dynamotest/install.sh
+	dev/docs/install.sh browser
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
@@ -46,8 +47,9 @@ cost-diff: ## monthly cost difference per resource and in total since BASE=<git 
 .PHONY: dev load
 DEV_PORT ?= 3001
 
-dev: ## the whole API on 127.0.0.1:3001 (DEV_PORT=) with DynamoDB Local and a sample catalog; writes .build/local/outputs.json; Ctrl-C stops it
+dev: ## the whole API on 127.0.0.1:3001 (DEV_PORT=) with DynamoDB Local and a sample catalog, API docs at /docs; writes .build/local/outputs.json; Ctrl-C stops it
 	functions/dynamotest/install.sh
+	dev/docs/install.sh
 	$(GO) build -o .build/local/dev ./cmd/dev
 	.build/local/dev -port $(DEV_PORT) $(if $(DYNAMODB_PORT),-dynamodb-port $(DYNAMODB_PORT))
 
@@ -55,9 +57,24 @@ load: ## concurrent shoppers against the local API (LOAD_URL=<make dev's apiUrl>
 	functions/dynamotest/install.sh
 	$(GO) run ./cmd/load $(if $(LOAD_URL),-url '$(LOAD_URL)') $(LOAD_FLAGS)
 
-.PHONY: openapi
-openapi: ## the API contract (OpenAPI 3.0) from the route table and Go types to functions/openapi/openapi.json; commit it
-	$(GO) run ./cmd/openapi -o functions/openapi/openapi.json
+.PHONY: openapi client
+# OPENAPI is the committed API contract (the Go side names it once too: openapi.File).
+OPENAPI := functions/openapi/openapi.json
+CLIENT := clients/typescript
+
+openapi: ## the API contract (OpenAPI 3.0) from the route table and Go types into OPENAPI, and the curl examples in functions/README.md; commit them
+	$(GO) run ./cmd/openapi -o $(OPENAPI) -readme functions/README.md
+
+client: ## the typed TypeScript client in clients/typescript: schema.d.ts from OPENAPI with the pinned openapi-typescript, then tsc; commit it
+	cd $(CLIENT) && npm ci --ignore-scripts --no-audit --no-fund
+	$(CLIENT)/node_modules/.bin/openapi-typescript $(OPENAPI) -o $(CLIENT)/schema.d.ts
+	$(CLIENT)/node_modules/.bin/tsc -p $(CLIENT)
+
+.PHONY: signin
+signin: ## print an ID token of USERNAME=<email> PASSWORD=<password> in STACK=<env>'s user pool (SRP, the public client); needs the Pulumi CLI
+	@test -n '$(STACK)' -a -n '$(USERNAME)' -a -n '$(PASSWORD)' || { echo 'usage: make signin STACK=<env> USERNAME=<email> PASSWORD=<password>' >&2; exit 2; }
+	@[ -f clients/signin/node_modules/.package-lock.json ] || (cd clients/signin && npm ci --ignore-scripts --no-audit --no-fund >&2)
+	@set -o pipefail; pulumi stack output --json -s '$(STACK)' | SHOPSTACK_PASSWORD='$(PASSWORD)' node clients/signin/signin.mjs --outputs - --username '$(USERNAME)'
 
 .PHONY: chaos
 chaos: ## a short load under each DynamoDB fault (latency, cut answers, throttling, conflicts, outage) against the local platform; per fault: statuses, p50/p99, invariants

@@ -11,6 +11,7 @@ const (
 	OutputWriterRegion        = "writerRegion"     // same as region, named for what it means
 	OutputUserPoolID          = "userPoolId"       // Cognito user pool for sign-in
 	OutputUserPoolClientID    = "userPoolClientId" // Cognito app client for the frontends
+	OutputUserPoolRegion      = "userPoolRegion"   // where the pool lives (identity region): sign-in goes there, not to region, after a failover
 	OutputCounterFunctionName = "counterFunctionName"
 	OutputCounterFunctionArn  = "counterFunctionArn"
 )
@@ -18,7 +19,7 @@ const (
 // OutputKeys lists every exported key.
 var OutputKeys = []string{
 	OutputAPIURL, OutputAPIURLs, OutputCounterFunctionArn, OutputCounterFunctionName,
-	OutputRegion, OutputUserPoolClientID, OutputUserPoolID, OutputWriterRegion,
+	OutputRegion, OutputUserPoolClientID, OutputUserPoolID, OutputUserPoolRegion, OutputWriterRegion,
 }
 
 func exportOutputs(ctx *pulumi.Context, p *Platform) {
@@ -37,6 +38,7 @@ func exportOutputs(ctx *pulumi.Context, p *Platform) {
 	ctx.Export(OutputWriterRegion, pulumi.String(writer.Name))
 	ctx.Export(OutputUserPoolID, p.Identity.UserPool.ID())
 	ctx.Export(OutputUserPoolClientID, p.Identity.Client.ID())
+	ctx.Export(OutputUserPoolRegion, pulumi.String(p.Config.IdentityRegion()))
 	ctx.Export(OutputCounterFunctionName, writer.Counter.Name)
 	ctx.Export(OutputCounterFunctionArn, writer.Counter.Arn)
 }

@@ -72,7 +72,7 @@ func TestWorkflowsDependabot(t *testing.T) {
 		return nil
 	}))
 	require.Len(t, want["gomod"], 2, "the program's go.mod and tools/")
-	require.Len(t, want["npm"], 2, "the DynamoDB Local and TypeScript client lockfiles")
+	require.Len(t, want["npm"], 5, "the lockfiles of DynamoDB Local, the TypeScript client, the collections check, make signin and /docs")
 	for ecosystem, dirs := range want {
 		for _, dir := range dirs {
 			assert.True(t, covered[ecosystem][dir], "dependabot.yml: %s updates in %s", ecosystem, dir)

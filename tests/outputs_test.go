@@ -14,7 +14,7 @@ import (
 // README documents them. Written out here: renaming or dropping a key in the code fails this test.
 var contractKeys = []string{
 	"apiUrl", "apiUrls", "counterFunctionArn", "counterFunctionName",
-	"region", "userPoolClientId", "userPoolId", "writerRegion",
+	"region", "userPoolClientId", "userPoolId", "userPoolRegion", "writerRegion",
 }
 
 func TestOutputsContract(t *testing.T) {
@@ -48,9 +48,24 @@ func TestOutputsContract(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, pool.State["id"], out["userPoolId"])
 		assert.Equal(t, client.State["id"], out["userPoolClientId"])
+		assert.Equal(t, pool.Region, out["userPoolRegion"], "the region of the pool's provider")
 		counter, err := s.graph.Named(lambdaType, writer+"-counter")
 		require.NoError(t, err)
 		assert.Equal(t, counter.State["name"], out["counterFunctionName"])
 		assert.Equal(t, counter.State["arn"], out["counterFunctionArn"])
 	})
+}
+
+// TestOutputsUserPoolRegionAfterFailover: once the writer region moves, region follows it but the
+// user pool stays in the identity region, and userPoolRegion says where to sign in.
+func TestOutputsUserPoolRegionAfterFailover(t *testing.T) {
+	before := map[string]any{"shopstack:regions": []string{"us-east-1", "us-west-2", "eu-west-1"}}
+	after := map[string]any{"shopstack:regions": []string{"us-west-2", "us-east-1", "eu-west-1"}}
+	up, preview := scenario(t, "prod", before, after)
+	require.Equal(t, "us-east-1", up.Graph.Outputs["userPoolRegion"])
+	assert.Equal(t, "us-west-2", preview.Graph.Outputs["region"], "the writer moved")
+	assert.Equal(t, "us-east-1", preview.Graph.Outputs["userPoolRegion"], "the pool did not")
+	pool, err := preview.Graph.Named("aws:cognito/userPool:UserPool", "identity-users")
+	require.NoError(t, err)
+	assert.Equal(t, pool.Region, preview.Graph.Outputs["userPoolRegion"])
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"shopstack/dev/docs"
 	"shopstack/engine"
 	"shopstack/functions/api"
 	"shopstack/functions/dynamotest"
@@ -137,7 +138,7 @@ func Start(ctx context.Context, opts Options) (_ *Platform, err error) {
 		return nil, fmt.Errorf("local: %w", err)
 	}
 	p.URL = "http://" + l.Addr().String() + "/"
-	p.srv = &http.Server{Handler: LoopbackHosts(openapi.Serve(server)), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	p.srv = &http.Server{Handler: LoopbackHosts(docs.Serve(openapi.Serve(server))), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	go func() { p.served <- p.srv.Serve(l) }()
 	return p, nil
 }
@@ -206,6 +207,7 @@ func (p *Platform) Outputs() map[string]any {
 		stacks.OutputWriterRegion:        Stage,
 		stacks.OutputUserPoolID:          "local",
 		stacks.OutputUserPoolClientID:    "local",
+		stacks.OutputUserPoolRegion:      Stage,
 		stacks.OutputCounterFunctionName: "counter",
 		stacks.OutputCounterFunctionArn:  "arn:aws:lambda:local:000000000000:function:counter",
 	}

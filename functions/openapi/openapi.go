@@ -30,6 +30,10 @@ const Version = "1.0.0"
 // Path is where the local platform serves the document.
 const Path = "/openapi.json"
 
+// File is where the committed document lives, relative to the repository root: `make openapi`
+// writes it (the Makefile's OPENAPI) and `make client` generates the TypeScript client from it.
+const File = "functions/openapi/openapi.json"
+
 // SecurityScheme names the Cognito user pool scheme of protected routes.
 const SecurityScheme = "cognito"
 
@@ -386,4 +390,26 @@ func addResponses(op *operationObject, r routes.Route, spec operation, res *resp
 		op.Responses[strconv.Itoa(a.status)] = resp
 	}
 	return nil
+}
+
+// Operations lists the operations of an OpenAPI document as "METHOD /path", sorted: what the
+// client's usage file, the /docs page and the Bruno and Postman imports are each checked against.
+func Operations(doc []byte) ([]string, error) {
+	var d struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return nil, fmt.Errorf("openapi: operations: %w", err)
+	}
+	var ops []string
+	for path, item := range d.Paths {
+		for method := range item {
+			switch method {
+			case "get", "put", "post", "delete", "options", "head", "patch", "trace":
+				ops = append(ops, strings.ToUpper(method)+" "+path)
+			}
+		}
+	}
+	sort.Strings(ops)
+	return ops, nil
 }

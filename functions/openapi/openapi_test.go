@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sort"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -235,4 +236,22 @@ func TestServe(t *testing.T) {
 		resp.Body.Close()
 		assert.Equal(t, http.StatusTeapot, resp.StatusCode, "%s %s goes to the API", c.method, c.path)
 	}
+}
+
+func TestOperations(t *testing.T) {
+	doc, err := JSON()
+	require.NoError(t, err)
+	ops, err := Operations(doc)
+	require.NoError(t, err)
+	var want []string
+	for _, r := range routes.All() {
+		want = append(want, r.Method+" "+r.Path)
+	}
+	sort.Strings(want)
+	assert.Equal(t, want, ops)
+	ops, err = Operations([]byte(`{"paths":{"/a/{id}":{"parameters":[],"get":{},"delete":{}}}}`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"DELETE /a/{id}", "GET /a/{id}"}, ops, "path-level parameters are not an operation")
+	_, err = Operations([]byte(`[`))
+	assert.Error(t, err)
 }

@@ -16,8 +16,10 @@ test: ## every test: functions (against DynamoDB Local), stacks under mocks for 
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
+# -v: a first run compiles for minutes; the go command then names each package as it compiles it
+# (nothing when the cache has them), and the plan names each function as it builds it.
 plan: ## offline plan under mocks: STACK=<env>, or every environment
-	$(GO) run ./cmd/plan $(if $(STACK),-stack $(STACK))
+	$(GO) run -v ./cmd/plan $(if $(STACK),-stack $(STACK))
 
 plan-diff: ## resources added/removed/changed since BASE=<git ref> (planned in a temporary worktree)
 	@test -n '$(BASE)' || { echo 'usage: make plan-diff BASE=<git ref> [STACK=<env>]' >&2; exit 2; }
@@ -30,7 +32,7 @@ invoke: ## build FN for this machine and invoke it through the Lambda Runtime AP
 	@$(GO) run ./cmd/invoke -fn '$(FN)' -payload '$(PAYLOAD)'
 
 functions: ## build every function archive for Lambda: <name> <sha256> <bytes>
-	@$(GO) run ./cmd/functions
+	@$(GO) run -v ./cmd/functions
 
 bench: ## benchmarks (figures recorded in README.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./...

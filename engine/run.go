@@ -159,6 +159,7 @@ func policyPack(ctx context.Context) (*policies.Engine, error) {
 func run(ctx context.Context, project *workspace.Project, target *deploy.Target, program pulumi.RunFunc,
 	loaders []*deploytest.ProviderLoader, opts pengine.UpdateOptions, dryRun bool,
 ) ([]pengine.Event, *deploy.Snapshot, error) {
+	var host plugin.Host
 	runtime := deploytest.NewLanguageRuntimeF(func(info plugin.RunInfo, _ *deploytest.ResourceMonitor) error {
 		cfg := make(map[string]string, len(info.Config))
 		for k, v := range info.Config {
@@ -171,17 +172,25 @@ func run(ctx context.Context, project *workspace.Project, target *deploy.Target,
 			Parallel:    info.Parallel,
 			DryRun:      info.DryRun,
 			MonitorAddr: info.MonitorAddress,
+			// The engine service takes the program's ctx.Log messages, as the CLI's does.
+			EngineAddr: host.ServerAddr(),
 		})
 		if err != nil {
 			return err
 		}
 		return pulumi.RunWithContext(pctx, program)
 	})
-	host := deploytest.NewPluginHostF(nil, nil, runtime, nil, nil, loaders...)()
-	defer host.Close()
-	opts.HostFactory = func(context.Context, diag.Sink, diag.Sink, plugin.DebugContext) (plugin.Host, error) {
+	// The host is made with the engine's own sinks, as the CLI's is: the program's log messages
+	// become the engine's diagnostic events (ephemeral ones its status messages).
+	opts.HostFactory = func(_ context.Context, sink, statusSink diag.Sink, _ plugin.DebugContext) (plugin.Host, error) {
+		host = deploytest.NewPluginHostF(sink, statusSink, runtime, nil, nil, loaders...)()
 		return host, nil
 	}
+	defer func() {
+		if host != nil {
+			host.Close()
+		}
+	}()
 
 	cancelCtx, cancelSrc := cancel.NewContext(context.Background())
 	defer cancelSrc.Terminate()

@@ -20,31 +20,34 @@ var (
 	built   = map[string]Artifacts{} // by module root
 )
 
-// BuildFunctions builds every function under functions/ for Lambda. The program calls it itself,
-// so `pulumi up` needs no separate build step; unchanged functions come from the builder's cache.
-// A process that runs the program several times (the offline engine's plans and tests) builds
-// once: the sources do not change under a running process.
-func BuildFunctions(ctx context.Context) (Artifacts, error) {
+// BuildFunctions builds every function under functions/ for Lambda, passing each step to
+// progress (nil for none). The program calls it itself, so `pulumi up` needs no separate build
+// step; unchanged functions come from the builder's cache. A process that runs the program
+// several times (the offline engine's plans and tests) builds once: the sources do not change
+// under a running process, and a later call reports each function as that build left it.
+func BuildFunctions(ctx context.Context, progress func(line string)) (Artifacts, error) {
 	builder, err := build.New(".", build.Lambda)
 	if err != nil {
 		return nil, fmt.Errorf("build functions: %w", err)
 	}
+	builder.Progress = progress
 	builtMu.Lock()
 	defer builtMu.Unlock()
 	if a, ok := built[builder.Root]; ok {
+		for _, name := range a.Names() {
+			if progress != nil {
+				progress(a[name].Status())
+			}
+		}
 		return a, nil
 	}
-	names, err := builder.Functions(ctx)
+	arts, err := builder.BuildAll(ctx)
 	if err != nil {
 		return nil, err
 	}
-	artifacts := make(Artifacts, len(names))
-	for _, name := range names {
-		art, err := builder.Build(ctx, name)
-		if err != nil {
-			return nil, err
-		}
-		artifacts[name] = art
+	artifacts := make(Artifacts, len(arts))
+	for _, art := range arts {
+		artifacts[art.Name] = art
 	}
 	built[builder.Root] = artifacts
 	return artifacts, nil

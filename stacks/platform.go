@@ -38,7 +38,11 @@ func NewPlatform(ctx *pulumi.Context) (*Platform, error) {
 	if err != nil {
 		return nil, err
 	}
-	artifacts, err := BuildFunctions(ctx.Context())
+	// Each build step is an ephemeral info message: `pulumi up` shows it as the stack's status
+	// while it builds, and leaves it out of the diagnostics summary.
+	artifacts, err := BuildFunctions(ctx.Context(), func(line string) {
+		_ = ctx.Log.Info(line, &pulumi.LogArgs{Ephemeral: true})
+	})
 	if err != nil {
 		return nil, err
 	}

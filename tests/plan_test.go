@@ -3,6 +3,7 @@ package tests
 import (
 	"bytes"
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,13 +15,27 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	pengine "github.com/pulumi/pulumi/pkg/v3/engine"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
+
 	"shopstack/engine"
 	"shopstack/engine/plan"
+	"shopstack/functions/build"
+	"shopstack/stacks"
 )
 
-// runPlan runs cmd/plan's code in process and returns its exit status, stdout and stderr.
+var buildOnce sync.Once
+
+// runPlan runs cmd/plan's code in process and returns its exit status, stdout and stderr. The
+// functions are built before the first plan of the process, so that every plan reports them as
+// that build left them (the first build alone may also report compiling).
 func runPlan(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	buildOnce.Do(func() {
+		_, err := stacks.BuildFunctions(context.Background(), nil)
+		require.NoError(t, err)
+	})
 	var stdout, stderr bytes.Buffer
 	code := plan.Main(context.Background(), args, &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
@@ -327,6 +342,41 @@ func TestCommittedDiagramsAreCurrent(t *testing.T) {
 		assert.Equal(t, fresh, string(committed), "run make diagram and commit docs/")
 		if s.name == "prod" {
 			assert.Contains(t, string(readme), "```mermaid\n"+strings.TrimRight(fresh, "\n")+"\n```", "the README's diagram is docs/diagram-prod.mmd")
+		}
+	})
+}
+
+// TestBuildProgressIsShown: a first `make plan` spends minutes building the functions, so each
+// function is reported as it is built or found cached — on the plan's stderr as it happens, and
+// by the program itself as an ephemeral info message, which `pulumi up` shows as the stack's
+// status and leaves out of the diagnostics summary (pkg/v3 backend/display skips ephemeral
+// payloads there).
+func TestBuildProgressIsShown(t *testing.T) {
+	builder, err := build.New(root, build.Lambda)
+	require.NoError(t, err)
+	names, err := builder.Functions(context.Background())
+	require.NoError(t, err)
+	require.NotEmpty(t, names)
+
+	r := planJSON(t)
+	require.Equal(t, 0, r.code, r.stderr)
+	for _, name := range names {
+		assert.Regexp(t, `(?m)^plan: function `+name+`: (built|cached) \(`, r.stderr)
+	}
+
+	forEachStack(t, func(t *testing.T, s stackRun) {
+		logged := map[string]bool{}
+		for _, e := range s.update.Events {
+			p, ok := e.Payload().(pengine.DiagEventPayload)
+			if ok && p.Severity == diag.Info && p.Ephemeral {
+				logged[strings.TrimSpace(colors.Never.Colorize(p.Message))] = true
+			}
+		}
+		for _, name := range names {
+			found := slices.ContainsFunc(slices.Collect(maps.Keys(logged)), func(m string) bool {
+				return strings.HasPrefix(m, "function "+name+": ")
+			})
+			assert.True(t, found, "the program logs function %s; logged %q", name, slices.Sorted(maps.Keys(logged)))
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"shopstack/engine"
+	"shopstack/stacks"
 )
 
 // Main is cmd/plan: it plans -stack (or every environment under -root) and writes text or, with
@@ -29,6 +30,13 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	names, err := engine.SelectStacks(*root, *stack)
 	if err != nil {
+		fmt.Fprintln(stderr, "plan:", err)
+		return 1
+	}
+	// The program builds the functions itself, but the engine's messages arrive with its result:
+	// building them first, each step on stderr, shows a first run's minutes of compiling as they
+	// happen. The program then finds them built in this process.
+	if _, err := stacks.BuildFunctions(ctx, func(line string) { fmt.Fprintln(stderr, "plan:", line) }); err != nil {
 		fmt.Fprintln(stderr, "plan:", err)
 		return 1
 	}

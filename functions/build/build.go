@@ -6,6 +6,7 @@ package build
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -13,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	gobuild "go/build"
 	"io"
 	"os"
 	"os/exec"
@@ -50,6 +52,10 @@ type Builder struct {
 	Target   Target
 	// Env is added to the go command's environment, e.g. GOCACHE for a clean build.
 	Env []string
+	// Progress, when set, receives one line per step as it happens: each package the go command
+	// compiles and each function built or taken from the cache. A cold first build takes
+	// minutes; these lines show it is working, and on what.
+	Progress func(line string)
 }
 
 // Artifact is one built function.
@@ -87,64 +93,186 @@ func ModuleRoot(dir string) (string, error) {
 	}
 }
 
-// Functions lists the deployable function folders under functions/: those whose package is main.
+// Functions lists the deployable function folders under functions/: those whose package is main
+// for the target. The go/build package reads the package clauses as the go command does, in
+// milliseconds: a `go list ./functions/...` loads every library under functions/ too and took
+// seconds of every warm plan.
 func (b *Builder) Functions(ctx context.Context) ([]string, error) {
-	out, err := b.goCmd(ctx, "list", "-f", "{{if eq .Name \"main\"}}{{.Dir}}{{end}}", "./functions/...").Output()
+	entries, err := os.ReadDir(filepath.Join(b.Root, "functions"))
 	if err != nil {
-		return nil, fmt.Errorf("list functions: %w", cmdError(err))
+		return nil, fmt.Errorf("list functions: %w", err)
 	}
+	bctx := gobuild.Default
+	bctx.GOOS, bctx.GOARCH, bctx.CgoEnabled, bctx.BuildTags = b.Target.GOOS, b.Target.GOARCH, false, []string{"lambda.norpc"}
 	var names []string
-	for _, dir := range strings.Fields(string(out)) {
-		if filepath.Dir(dir) == filepath.Join(b.Root, "functions") {
-			names = append(names, filepath.Base(dir))
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		p, err := bctx.ImportDir(filepath.Join(b.Root, "functions", e.Name()), 0)
+		var noGo *gobuild.NoGoError
+		switch {
+		case errors.As(err, &noGo):
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("list functions: %w", err)
+		case p.Name == "main":
+			names = append(names, e.Name())
 		}
 	}
-	sort.Strings(names)
 	return names, nil
 }
 
 // Build returns the archive of functions/<name>, building it unless the cache already holds one
 // for the same inputs.
 func (b *Builder) Build(ctx context.Context, name string) (Artifact, error) {
-	key, err := b.inputHash(ctx, name)
+	pkgs, err := b.list(ctx, "./functions/"+name)
 	if err != nil {
-		return Artifact{}, fmt.Errorf("build %s: hash inputs: %w", name, err)
+		return Artifact{}, fmt.Errorf("build %s: %w", name, err)
 	}
-	dir := filepath.Join(b.CacheDir, b.Target.GOOS+"-"+b.Target.GOARCH, name, key)
-	art := Artifact{Name: name, Archive: filepath.Join(dir, "function.zip"), Binary: filepath.Join(dir, "bootstrap")}
-	if data, err := os.ReadFile(art.Archive); err == nil {
-		if _, err := os.Stat(art.Binary); err == nil {
-			art.Cached = true
-			return art.withDigest(data), nil
+	arts, err := b.build(ctx, pkgs, []string{name})
+	if err != nil {
+		return Artifact{}, err
+	}
+	return arts[0], nil
+}
+
+// BuildAll returns the archive of every function (see Functions), in name order. One `go list`
+// of the functions gives every function's inputs, and one `go build` compiles the functions not in the cache, so
+// the packages they share compile once and the go command runs their compiles and links in
+// parallel.
+func (b *Builder) BuildAll(ctx context.Context) ([]Artifact, error) {
+	names, err := b.Functions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var patterns []string
+	for _, name := range names {
+		patterns = append(patterns, "./functions/"+name)
+	}
+	pkgs, err := b.list(ctx, patterns...)
+	if err != nil {
+		return nil, fmt.Errorf("build functions: %w", err)
+	}
+	return b.build(ctx, pkgs, names)
+}
+
+// build returns the archives of the named functions, whose packages and dependencies pkgs holds.
+func (b *Builder) build(ctx context.Context, pkgs *packages, names []string) ([]Artifact, error) {
+	arts := make([]Artifact, len(names))
+	var missing []int // indexes into names of the functions the cache lacks
+	for i, name := range names {
+		key, err := pkgs.inputHash(b, name)
+		if err != nil {
+			return nil, fmt.Errorf("build %s: hash inputs: %w", name, err)
 		}
+		dir := filepath.Join(b.CacheDir, b.Target.GOOS+"-"+b.Target.GOARCH, name, key)
+		arts[i] = Artifact{Name: name, Archive: filepath.Join(dir, "function.zip"), Binary: filepath.Join(dir, "bootstrap")}
+		if data, err := os.ReadFile(arts[i].Archive); err == nil {
+			if _, err := os.Stat(arts[i].Binary); err == nil {
+				arts[i].Cached = true
+				arts[i] = arts[i].withDigest(data)
+				b.progress("%s", arts[i].Status())
+				continue
+			}
+		}
+		missing = append(missing, i)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return Artifact{}, fmt.Errorf("build %s: %w", name, err)
+	if len(missing) == 0 {
+		return arts, nil
 	}
-	// Build into a temporary name of this build's own and rename, so a concurrent or interrupted
-	// build never leaves a half-written binary in the cache, and two builds of one function (go
-	// test runs packages in parallel, each building the functions) never take each other's file.
-	tmp, err := tempName(art.Binary)
+	if err := os.MkdirAll(b.CacheDir, 0o755); err != nil {
+		return nil, fmt.Errorf("build functions: %w", err)
+	}
+	// Build into a folder of this build's own and rename, so a concurrent or interrupted build
+	// never leaves a half-written binary in the cache, and two builds of one function (go test
+	// runs packages in parallel, each building the functions) never take each other's file.
+	tmp, err := os.MkdirTemp(b.CacheDir, "build-*")
 	if err != nil {
-		return Artifact{}, fmt.Errorf("build %s: %w", name, err)
+		return nil, fmt.Errorf("build functions: %w", err)
 	}
-	defer os.Remove(tmp)
-	args := append([]string{"build", "-o", tmp}, buildFlags...)
-	args = append(args, "./functions/"+name)
-	if out, err := b.goCmd(ctx, args...).CombinedOutput(); err != nil {
-		return Artifact{}, fmt.Errorf("build %s: go build: %w\n%s", name, err, out)
+	defer os.RemoveAll(tmp)
+	var todo []string
+	args := append([]string{"build", "-v", "-o", tmp + string(filepath.Separator)}, buildFlags...)
+	for _, i := range missing {
+		todo = append(todo, names[i])
+		args = append(args, "./functions/"+names[i])
 	}
-	if err := os.Rename(tmp, art.Binary); err != nil {
-		return Artifact{}, fmt.Errorf("build %s: %w", name, err)
+	b.progress("functions: building %s for %s/%s", strings.Join(todo, ", "), b.Target.GOOS, b.Target.GOARCH)
+	if err := b.goBuild(ctx, args); err != nil {
+		return nil, fmt.Errorf("build %s: go build: %w", strings.Join(todo, ", "), err)
 	}
-	data, err := zipBootstrap(art.Binary)
+	for _, i := range missing {
+		art := &arts[i]
+		if err := os.MkdirAll(filepath.Dir(art.Binary), 0o755); err != nil {
+			return nil, fmt.Errorf("build %s: %w", art.Name, err)
+		}
+		// With -o <folder>, the go command names each binary after its package's folder.
+		if err := os.Rename(filepath.Join(tmp, art.Name), art.Binary); err != nil {
+			return nil, fmt.Errorf("build %s: %w", art.Name, err)
+		}
+		data, err := zipBootstrap(art.Binary)
+		if err != nil {
+			return nil, fmt.Errorf("build %s: archive: %w", art.Name, err)
+		}
+		if err := writeAtomically(art.Archive, data); err != nil {
+			return nil, fmt.Errorf("build %s: %w", art.Name, err)
+		}
+		*art = art.withDigest(data)
+		b.progress("%s", art.Status())
+	}
+	return arts, nil
+}
+
+// goBuild runs `go build -v`, passing each package it compiles to Progress as it goes.
+func (b *Builder) goBuild(ctx context.Context, args []string) error {
+	cmd := b.goCmd(ctx, args...)
+	stderr, err := cmd.StderrPipe()
 	if err != nil {
-		return Artifact{}, fmt.Errorf("build %s: archive: %w", name, err)
+		return err
 	}
-	if err := writeAtomically(art.Archive, data); err != nil {
-		return Artifact{}, fmt.Errorf("build %s: %w", name, err)
+	if err := cmd.Start(); err != nil {
+		return err
 	}
-	return art.withDigest(data), nil
+	// -v writes the import path of each package as it compiles; anything else is the go
+	// command's own message (downloads, compile errors) and is kept for the error too.
+	var out strings.Builder
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		line := sc.Text()
+		if isImportPath(line) {
+			b.progress("functions: compiling %s", line)
+			continue
+		}
+		out.WriteString(line + "\n")
+		b.progress("functions: %s", line)
+	}
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("%w\n%s", err, out.String())
+	}
+	return nil
+}
+
+// isImportPath tells the lines of `go build -v` (a bare import path) from the go command's
+// other messages, which contain spaces or colons.
+func isImportPath(line string) bool {
+	return line != "" && !strings.ContainsAny(line, " \t:")
+}
+
+func (b *Builder) progress(format string, args ...any) {
+	if b.Progress != nil {
+		b.Progress(fmt.Sprintf(format, args...))
+	}
+}
+
+// Status is the progress line of a function once its archive is ready: built or cached, its size
+// and the start of its digest.
+func (a Artifact) Status() string {
+	how := "built"
+	if a.Cached {
+		how = "cached"
+	}
+	return fmt.Sprintf("function %s: %s (%.1f MB, sha256 %.12s)", a.Name, how, float64(a.Size)/1e6, a.SHA256)
 }
 
 func (a Artifact) withDigest(data []byte) Artifact {
@@ -158,6 +286,7 @@ func (a Artifact) withDigest(data []byte) Artifact {
 type goPackage struct {
 	ImportPath string
 	Dir        string
+	Deps       []string // every package it imports, directly or not, sorted
 	GoFiles    []string
 	EmbedFiles []string
 	Standard   bool
@@ -167,27 +296,62 @@ type goPackage struct {
 	}
 }
 
-// inputHash digests everything that determines the binary: the toolchain, target and flags, the
-// source files of every package of this module the function imports, and the module versions of
-// every dependency. Files of other functions are not part of it, so editing one function leaves
-// the others cached.
-func (b *Builder) inputHash(ctx context.Context, name string) (string, error) {
-	out, err := b.goCmd(ctx, "list", "-deps", "-json", "-tags", "lambda.norpc", "./functions/"+name).Output()
+// packages is one `go list -deps` of some functions for the target: every package they build
+// from, by import path, and the toolchain that builds them.
+type packages struct {
+	byPath    map[string]*goPackage
+	toolchain string
+}
+
+// list runs one `go list -deps -json` of patterns for the target: the inputs of every function
+// they match, however many.
+func (b *Builder) list(ctx context.Context, patterns ...string) (*packages, error) {
+	// Only the fields goPackage reads: the go command then skips computing the others.
+	args := append([]string{"list", "-deps", "-json=ImportPath,Dir,Deps,GoFiles,EmbedFiles,Standard,Module", "-tags", "lambda.norpc"}, patterns...)
+	out, err := b.goCmd(ctx, args...).Output()
 	if err != nil {
-		return "", cmdError(err)
+		return nil, fmt.Errorf("go list: %w", cmdError(err))
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "go=%s target=%s/%s flags=%q\n", runtime.Version(), b.Target.GOOS, b.Target.GOARCH, buildFlags)
-	if goVersion, err := b.goCmd(ctx, "env", "GOVERSION").Output(); err == nil {
-		fmt.Fprintf(h, "toolchain=%s", goVersion)
-	}
+	pkgs := &packages{byPath: map[string]*goPackage{}}
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for {
-		var p goPackage
-		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+		p := new(goPackage)
+		if err := dec.Decode(p); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
-			return "", err
+			return nil, fmt.Errorf("go list: %w", err)
+		}
+		pkgs.byPath[p.ImportPath] = p
+	}
+	goVersion, err := b.goCmd(ctx, "env", "GOVERSION").Output()
+	if err != nil {
+		return nil, fmt.Errorf("go env: %w", cmdError(err))
+	}
+	pkgs.toolchain = strings.TrimSpace(string(goVersion))
+	return pkgs, nil
+}
+
+// inputHash digests everything that determines the binary of functions/<name>: the toolchain, target and flags, the source files of every package of this module it imports,
+// and the module versions of every dependency. Files of other functions are not part of it, so
+// editing one function leaves the others cached.
+func (pkgs *packages) inputHash(b *Builder, name string) (string, error) {
+	var main *goPackage
+	for _, p := range pkgs.byPath {
+		if p.Dir == filepath.Join(b.Root, "functions", name) {
+			main = p
+		}
+	}
+	if main == nil {
+		return "", fmt.Errorf("go list did not list functions/%s", name)
+	}
+	importPath := main.ImportPath
+	h := sha256.New()
+	fmt.Fprintf(h, "go=%s target=%s/%s flags=%q\n", runtime.Version(), b.Target.GOOS, b.Target.GOARCH, buildFlags)
+	fmt.Fprintf(h, "toolchain=%s\n", pkgs.toolchain)
+	for _, path := range append([]string{importPath}, main.Deps...) {
+		p, ok := pkgs.byPath[path]
+		if !ok {
+			return "", fmt.Errorf("go list did not list %s, a dependency of %s", path, importPath)
 		}
 		switch {
 		case p.Standard:

@@ -165,8 +165,12 @@ func Of(ds []time.Duration) Stats {
 }
 
 // Inits and Invokes return the samples' init and first-invoke durations.
-func (r Result) Inits() []time.Duration   { return r.pick(func(s Sample) time.Duration { return s.Init }) }
-func (r Result) Invokes() []time.Duration { return r.pick(func(s Sample) time.Duration { return s.Invoke }) }
+func (r Result) Inits() []time.Duration {
+	return r.pick(func(s Sample) time.Duration { return s.Init })
+}
+func (r Result) Invokes() []time.Duration {
+	return r.pick(func(s Sample) time.Duration { return s.Invoke })
+}
 
 func (r Result) pick(f func(Sample) time.Duration) []time.Duration {
 	out := make([]time.Duration, len(r.Samples))

@@ -49,7 +49,7 @@ func FirstEvent(function, productsTable string) ([]byte, func(Answer) error, err
 		body, err := json.Marshal(events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{{
 			EventName: "MODIFY", EventSource: "aws:dynamodb", AWSRegion: Region,
 			EventSourceArn: "arn:aws:dynamodb:" + Region + ":123456789012:table/" + productsTable + "/stream/2026-11-27T00:00:00.000",
-			Change: events.DynamoDBStreamRecord{SequenceNumber: "1", OldImage: img("50"), NewImage: img("49"), StreamViewType: "NEW_AND_OLD_IMAGES"},
+			Change:         events.DynamoDBStreamRecord{SequenceNumber: "1", OldImage: img("50"), NewImage: img("49"), StreamViewType: "NEW_AND_OLD_IMAGES"},
 		}}})
 		return body, wants(`{"batchItemFailures":null}`), err
 	}

@@ -67,8 +67,10 @@ func Measure(ctx context.Context, dir string, n int, w, progress io.Writer) erro
 // FunctionEnv is what the stack sets for the functions (every table's name, the writer region,
 // CORS origins, the pipeline's topic, bus and queue), with DynamoDB at endpoint. Every other AWS
 // service is pointed at a closed loopback port, so nothing a function does leaves this machine.
+// The credentials are dynamotest's: DynamoDB Local keeps one database per access key.
 func FunctionEnv(tables map[string]string, endpoint string) []string {
 	env := []string{
+		"AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
 		"AWS_ENDPOINT_URL=http://127.0.0.1:9",
 		"AWS_ENDPOINT_URL_DYNAMODB=" + endpoint,
 		"WRITER_REGION=" + Region,

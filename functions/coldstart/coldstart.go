@@ -92,14 +92,21 @@ func Once(ctx context.Context, t Target) (Sample, error) {
 	if err := cmd.Start(); err != nil {
 		return Sample{}, err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	// exited is closed when the process ends; waitErr is then its exit status.
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 	defer func() {
 		_ = cmd.Process.Kill()
 		<-exited
 	}()
 	next, sent, done, answer, err := api.Timings(ctx, exited)
 	if err != nil {
+		select {
+		case <-exited:
+			err = fmt.Errorf("%w (%v)", err, waitErr)
+		default:
+		}
 		return Sample{}, fmt.Errorf("%w\n%s", err, logs.String())
 	}
 	if answer.ErrorType != "" {

@@ -82,5 +82,9 @@ func FunctionEnv(tables map[string]string, endpoint string) []string {
 	for _, t := range schema.Tables() {
 		env = append(env, schema.EnvVar(t.Name)+"="+tables[t.Name])
 	}
+	// The ledger is not created: the consumers' first events are ones they skip unread.
+	for _, t := range schema.EventTables() {
+		env = append(env, schema.EnvVar(t.Name)+"=coldstart-"+t.Name)
+	}
 	return env
 }

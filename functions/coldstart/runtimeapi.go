@@ -167,20 +167,20 @@ func (r *RuntimeAPI) answer(w http.ResponseWriter, req *http.Request, id, kind s
 // Timings waits for the first GET …/next and the invocation's answer and returns when each
 // arrived and when the event was sent, the answer, or an error when the process reported an init
 // error or ctx ended first.
-func (r *RuntimeAPI) Timings(ctx context.Context, exited <-chan error) (next, sent, done time.Time, a Answer, err error) {
+func (r *RuntimeAPI) Timings(ctx context.Context, exited <-chan struct{}) (next, sent, done time.Time, a Answer, err error) {
 	select {
 	case next = <-r.nextCh:
 	case msg := <-r.initErr:
 		return next, sent, done, a, fmt.Errorf("init error: %s", msg)
-	case err := <-exited:
-		return next, sent, done, a, fmt.Errorf("process exited before asking for an event: %v", err)
+	case <-exited:
+		return next, sent, done, a, fmt.Errorf("process exited before asking for an event")
 	case <-ctx.Done():
 		return next, sent, done, a, ctx.Err()
 	}
 	select {
 	case done = <-r.doneCh:
-	case err := <-exited:
-		return next, sent, done, a, fmt.Errorf("process exited during its invocation: %v", err)
+	case <-exited:
+		return next, sent, done, a, fmt.Errorf("process exited during its invocation")
 	case <-ctx.Done():
 		return next, sent, done, a, ctx.Err()
 	}

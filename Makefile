@@ -5,7 +5,7 @@ FN ?= counter
 PAYLOAD ?= {"number": 10}
 GO ?= go
 
-.PHONY: help test plan plan-diff diagram invoke functions bench
+.PHONY: help test plan plan-diff diagram invoke functions coldstart bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -33,6 +33,10 @@ invoke: ## build FN for this machine and invoke it through the Lambda Runtime AP
 
 functions: ## build every function archive for Lambda: <name> <sha256> <bytes>
 	@$(GO) run -v ./cmd/functions
+
+coldstart: ## cold start of every function against aws-lambda-go's hello world built the same way: init and first-invoke p50/p90 and ratios (N=<starts per function>)
+	functions/dynamotest/install.sh
+	$(GO) run ./cmd/coldstart $(if $(N),-n $(N))
 
 bench: ## benchmarks (figures recorded in README.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -277,11 +277,11 @@ func TestFaultThrottlingAndConflicts(t *testing.T) {
 	})
 }
 
-// Latency on every DynamoDB answer. At 1–3 s a checkout's four calls take 4–12 s, so each
-// shopper's checkout answers before the function's timeout: 201, or a 503/504 with Retry-After
-// while the handler still can. At 3 s a checkout cannot finish: its transaction is sent with
-// half a second left and commits, but its answer comes too late, so the handler answers 504
-// just before Lambda would end the function. Once the latency is gone, retrying with the same
+// Latency on every DynamoDB answer. At 1–3 s a checkout's two calls (the cart read, the
+// transaction) take 2–6 s, more with a retry, so each shopper's checkout answers before the
+// function's timeout: 201, or a 503/504 with Retry-After while the handler still can. At 5 s a
+// checkout cannot finish: its transaction is sent at 5 s and commits, but its answer comes after
+// the 9.5 s the handler has, so the handler answers 504 just before Lambda would end the function. Once the latency is gone, retrying with the same
 // key gives each shopper exactly one order (the committed one) and the stock adds up.
 func TestFaultLatency(t *testing.T) {
 	cases := []struct {
@@ -292,7 +292,7 @@ func TestFaultLatency(t *testing.T) {
 		committed       bool  // the 504's transaction committed: its retry replays it
 	}{
 		{name: "1-3 s", latency: 2000, jitter: 1000, shoppers: 8, want: []int{201, 503, 504}},
-		{name: "3 s, too slow to finish", latency: 3000, shoppers: 1, want: []int{504}, committed: true},
+		{name: "5 s, too slow to finish", latency: 5000, shoppers: 1, want: []int{504}, committed: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -239,3 +239,60 @@ func TestCheckoutKeyReusedAfterExpiry(t *testing.T) {
 	assert.Equal(t, r.str("orderId"), again.str("orderId"))
 	assert.Equal(t, "true", again.Headers["Idempotent-Replayed"])
 }
+
+// The happy path of a checkout reads nothing the transaction's own conditions can stand in
+// for: only the cart, then one TransactWriteItems. The key's record and the products are read
+// only when a condition fails (a replay, a changed price).
+func TestCheckoutReadsOnlyTheCart(t *testing.T) {
+	f := newFixture(t)
+	mug := f.product("Mug", "kitchen", 1200, 5)
+	f.cart(alice, "c1", mug, 2)
+	r := f.checkout(alice, "c1", "key-1")
+	require.Equal(t, 201, r.StatusCode, r.Body)
+	var got []string
+	for _, a := range f.recorders["checkout"].Actions() {
+		got = append(got, a.Action+" "+strings.TrimPrefix(a.Table, strings.TrimSuffix(f.tables[schema.Carts], schema.Carts)))
+	}
+	assert.ElementsMatch(t, []string{
+		"dynamodb:GetItem " + schema.Carts,
+		"dynamodb:UpdateItem " + schema.Products, "dynamodb:PutItem " + schema.Orders,
+		"dynamodb:PutItem " + schema.Idempotency, "dynamodb:DeleteItem " + schema.Carts,
+	}, got)
+}
+
+// A cart line remembers the product's name and price when it was set; an order is placed at
+// the product's current ones: a changed price or name fails the transaction's condition, and
+// the checkout re-reads the products and retries.
+func TestCheckoutAfterProductChange(t *testing.T) {
+	f := newFixture(t)
+	mug := f.product("Mug", "kitchen", 1200, 5)
+	lamp := f.product("Lamp", "lighting", 4500, 2)
+	f.cart(alice, "c1", mug, 2)
+	f.cart(alice, "c1", lamp, 1)
+	r := f.do("PUT", "/products/"+mug, admin, `{"name":"Big mug","category":"kitchen","price":{"amount":1500,"currency":"EUR"},"lowStockThreshold":2}`)
+	require.Equal(t, 200, r.StatusCode, r.Body)
+
+	o := f.checkout(alice, "c1", "key-1")
+	require.Equal(t, 201, o.StatusCode, o.Body)
+	assert.Equal(t, map[string]any{"amount": 2*1500.0 + 4500.0, "currency": "EUR"}, o.json["total"])
+	line := o.json["lines"].([]any)[0].(map[string]any)
+	assert.Equal(t, "Big mug", line["name"])
+	assert.Equal(t, map[string]any{"amount": 1500.0, "currency": "EUR"}, line["unitPrice"])
+	assert.Equal(t, 3, f.stock(mug))
+	assert.Equal(t, 1, f.stock(lamp))
+}
+
+// A cart stored before lines carried name and price is checked out at the products' prices.
+func TestCheckoutOfCartWithoutLinePrices(t *testing.T) {
+	f := newFixture(t)
+	mug := f.product("Mug", "kitchen", 1200, 5)
+	now := time.Now().UTC()
+	_, err := f.db.Carts().SaveCart(context.Background(), shop.Cart{ID: "old", OwnerID: alice.sub, Currency: "EUR",
+		Items: []shop.CartItem{{ProductID: mug, Quantity: 2}}, UpdatedAt: now, ExpiresAt: now.Add(time.Hour)})
+	require.NoError(t, err)
+	o := f.checkout(alice, "old", "key-old")
+	require.Equal(t, 201, o.StatusCode, o.Body)
+	assert.Equal(t, map[string]any{"amount": 2400.0, "currency": "EUR"}, o.json["total"])
+	assert.Equal(t, "Mug", o.json["lines"].([]any)[0].(map[string]any)["name"])
+	assert.Equal(t, 3, f.stock(mug))
+}

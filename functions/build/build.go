@@ -275,6 +275,17 @@ func (a Artifact) Status() string {
 	return fmt.Sprintf("function %s: %s (%.1f MB, sha256 %.12s)", a.Name, how, float64(a.Size)/1e6, a.SHA256)
 }
 
+// BuildMain builds the main package pkg (a path relative to the module root, such as
+// "./functions/coldstart/hello") into out with exactly the flags, target and environment of the
+// function binaries, uncached: for programs measured against the functions.
+func (b *Builder) BuildMain(ctx context.Context, pkg, out string) error {
+	args := append(append([]string{"build", "-o", out}, buildFlags...), pkg)
+	if msg, err := b.goCmd(ctx, args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("build %s: go build: %w\n%s", pkg, err, msg)
+	}
+	return nil
+}
+
 func (a Artifact) withDigest(data []byte) Artifact {
 	sum := sha256.Sum256(data)
 	a.SHA256 = hex.EncodeToString(sum[:])

@@ -15,10 +15,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"shopstack/functions/awsenv"
 	"shopstack/functions/pipeline"
 	"shopstack/functions/schema"
 )
@@ -87,7 +87,7 @@ func (h *Handler) handle(ctx context.Context, m events.SQSMessage, until time.Ti
 }
 
 // Open builds a consumer's handler from its environment (the processed-events table and the
-// topic) and the AWS SDK's default config.
+// topic) and the AWS configuration Lambda sets (package awsenv).
 func Open(ctx context.Context, name string, render pipeline.Render, log *slog.Logger) (*Handler, error) {
 	tableEnv := schema.EnvVar(schema.ProcessedEvents)
 	table, topic := os.Getenv(tableEnv), os.Getenv(TopicEnv)
@@ -100,15 +100,19 @@ func Open(ctx context.Context, name string, render pipeline.Render, log *slog.Lo
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("open %s: environment variables not set: %s", name, strings.Join(missing, ", "))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	dynamoCfg, err := awsenv.Config("DynamoDB")
 	if err != nil {
-		return nil, fmt.Errorf("open %s: aws config: %w", name, err)
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	snsCfg, err := awsenv.Config("SNS")
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
 	return &Handler{
 		Consumer: &pipeline.Consumer{
 			Name:     name,
-			Ledger:   &Ledger{Client: dynamodb.NewFromConfig(cfg), Table: table, Now: time.Now},
-			Notifier: &Topic{Client: sns.NewFromConfig(cfg), Arn: topic},
+			Ledger:   &Ledger{Client: dynamodb.NewFromConfig(dynamoCfg), Table: table, Now: time.Now},
+			Notifier: &Topic{Client: sns.NewFromConfig(snsCfg), Arn: topic},
 			Render:   render,
 		},
 		Log:   log,

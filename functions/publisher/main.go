@@ -10,10 +10,10 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"shopstack/functions/awsenv"
 	"shopstack/functions/schema"
 	"shopstack/functions/stream"
 )
@@ -35,12 +35,16 @@ func open(ctx context.Context, log *slog.Logger) (*stream.Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	busCfg, err := awsenv.Config("EventBridge")
 	if err != nil {
 		return nil, err
 	}
-	return &stream.Publisher{Bus: eventbridge.NewFromConfig(cfg), BusName: env[0], Orders: env[1], Products: env[2],
-		Parking: &stream.Queue{Client: sqs.NewFromConfig(cfg), URL: env[3]}, Log: log}, nil
+	queueCfg, err := awsenv.Config("SQS")
+	if err != nil {
+		return nil, err
+	}
+	return &stream.Publisher{Bus: eventbridge.NewFromConfig(busCfg), BusName: env[0], Orders: env[1], Products: env[2],
+		Parking: &stream.Queue{Client: sqs.NewFromConfig(queueCfg), URL: env[3]}, Log: log}, nil
 }
 
 // requireEnv returns the variables' values in order, naming every one that is unset.

@@ -13,8 +13,9 @@ const (
 	CartTTL      = 30 * 24 * time.Hour // a cart untouched this long expires
 )
 
-// Cart is what a signed-in customer intends to buy. It holds quantities only:
-// prices are always read from the products.
+// Cart is what a signed-in customer intends to buy: quantities, and each product's name and
+// price when its line was set. Views price a cart with the products' current records; checkout
+// offers the lines' prices to a transaction whose conditions refuse them once they changed.
 type Cart struct {
 	ID        string
 	OwnerID   string
@@ -25,10 +26,13 @@ type Cart struct {
 	ExpiresAt time.Time
 }
 
-// CartItem is one product line of a cart.
+// CartItem is one product line of a cart. Name and UnitPrice are the product's when the line
+// was last set; a zero UnitPrice (a line stored before lines carried them) means unknown.
 type CartItem struct {
 	ProductID string
 	Quantity  int
+	Name      string
+	UnitPrice Money
 }
 
 // CartQuantity is the body of PUT /carts/{cartId}/items/{productId}; 0 removes the line.
@@ -57,16 +61,17 @@ func (c *Cart) set(p Product, q int) error {
 	if c.Currency != "" && c.Currency != p.Price.Currency {
 		return Errorf(EUNPROCESSABLE, "product %s is priced in %s but the cart is in %s", p.ID, p.Price.Currency, c.Currency)
 	}
+	line := CartItem{ProductID: p.ID, Quantity: q, Name: p.Name, UnitPrice: p.Price}
 	for i := range c.Items {
 		if c.Items[i].ProductID == p.ID {
-			c.Items[i].Quantity = q
+			c.Items[i] = line
 			return nil
 		}
 	}
 	if len(c.Items) >= MaxCartLines {
 		return Errorf(EUNPROCESSABLE, "a cart holds at most %d different products", MaxCartLines)
 	}
-	c.Items = append(c.Items, CartItem{ProductID: p.ID, Quantity: q})
+	c.Items = append(c.Items, line)
 	c.Currency = p.Price.Currency
 	return nil
 }

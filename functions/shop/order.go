@@ -70,18 +70,51 @@ func (o Order) moveTo(to Status, at time.Time) (Order, error) {
 // newOrder prices a cart into an order from the product records. EUNPROCESSABLE for an
 // empty cart or a vanished product; EOUTOFSTOCK naming every product short of stock.
 func newOrder(id string, cart Cart, products map[string]Product, at time.Time) (Order, error) {
+	o, err := priceOrder(id, cart, at, func(it CartItem) (Product, bool) {
+		p, ok := products[it.ProductID]
+		return p, ok
+	})
+	if err != nil {
+		return Order{}, err
+	}
+	var short []string
+	for _, it := range cart.Items {
+		if p := products[it.ProductID]; p.Stock < it.Quantity {
+			short = append(short, p.ID)
+		}
+	}
+	if len(short) > 0 {
+		return Order{}, OutOfStock(short)
+	}
+	return o, nil
+}
+
+// orderAtLinePrices prices a cart into an order at the names and prices its lines recorded,
+// reading nothing: the transaction that places it holds each product to that price and name
+// and to enough stock. ok is false when a line recorded none.
+func orderAtLinePrices(id string, cart Cart, at time.Time) (o Order, ok bool, err error) {
+	for _, it := range cart.Items {
+		if it.UnitPrice.Amount == 0 {
+			return Order{}, false, nil
+		}
+	}
+	o, err = priceOrder(id, cart, at, func(it CartItem) (Product, bool) {
+		return Product{ID: it.ProductID, Name: it.Name, Price: it.UnitPrice}, true
+	})
+	return o, true, err
+}
+
+// priceOrder builds the order of a cart with each line priced by product. EUNPROCESSABLE for
+// an empty cart, a line product does not know, or a price in another currency than the cart's.
+func priceOrder(id string, cart Cart, at time.Time, product func(CartItem) (Product, bool)) (Order, error) {
 	if len(cart.Items) == 0 {
 		return Order{}, Errorf(EUNPROCESSABLE, "cart %s is empty", cart.ID)
 	}
 	o := Order{ID: id, OwnerID: cart.OwnerID, CartID: cart.ID, Status: StatusPlaced, Total: Money{Currency: cart.Currency}, CreatedAt: at, UpdatedAt: at}
-	var short []string
 	for _, it := range cart.Items {
-		p, ok := products[it.ProductID]
+		p, ok := product(it)
 		if !ok {
 			return Order{}, Errorf(EUNPROCESSABLE, "product %s is no longer sold; remove it from the cart", it.ProductID)
-		}
-		if p.Stock < it.Quantity {
-			short = append(short, p.ID)
 		}
 		line := OrderLine{ProductID: p.ID, Name: p.Name, Quantity: it.Quantity, UnitPrice: p.Price, LineTotal: p.Price.times(it.Quantity)}
 		total, err := o.Total.plus(line.LineTotal)
@@ -90,9 +123,6 @@ func newOrder(id string, cart Cart, products map[string]Product, at time.Time) (
 		}
 		o.Total = total
 		o.Lines = append(o.Lines, line)
-	}
-	if len(short) > 0 {
-		return Order{}, OutOfStock(short)
 	}
 	return o, nil
 }
@@ -171,6 +201,12 @@ const maxAttempts = 5
 // ENOTFOUND for the cart, EUNPROCESSABLE for an empty cart or a key
 // reused with another cart, EOUTOFSTOCK naming the products short of stock (never for a
 // key that placed an order: that order is the answer), ErrKeyInProgress.
+//
+// The first attempt reads only the cart and offers its lines' prices to the transaction,
+// whose conditions stand in for the reads: a used key fails the idempotency record's
+// condition (then the key's record answers: a replay, or 422 for another cart), short stock
+// fails the stock condition (EOUTOFSTOCK), a changed price or name fails the price condition
+// (ErrStale). After ErrStale the products are read and the checkout retried at their prices.
 func (s *Checkout) Place(ctx context.Context, caller Caller, key string, in PlaceOrder) (Order, bool, error) {
 	if err := CheckIdempotencyKey(key); err != nil {
 		return Order{}, false, err
@@ -179,7 +215,7 @@ func (s *Checkout) Place(ctx context.Context, caller Caller, key string, in Plac
 		return Order{}, false, err
 	}
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		o, replay, err := s.place(ctx, caller, key, in.CartID)
+		o, replay, err := s.place(ctx, caller, key, in.CartID, attempt > 0)
 		if errors.Is(err, ErrStale) {
 			continue
 		}
@@ -188,14 +224,13 @@ func (s *Checkout) Place(ctx context.Context, caller Caller, key string, in Plac
 	return Order{}, false, ErrStale
 }
 
-func (s *Checkout) place(ctx context.Context, caller Caller, key, cartID string) (Order, bool, error) {
-	if o, replay, err := s.replay(ctx, caller, key, cartID); replay || err != nil {
-		return o, replay, err
-	}
+// place makes one attempt; reread prices the cart from the products, read fresh, rather than
+// from its lines.
+func (s *Checkout) place(ctx context.Context, caller Caller, key, cartID string, reread bool) (Order, bool, error) {
 	cart, err := owned(ctx, s.Carts, caller, cartID, Fresh)
 	if ErrorCode(err) == ENOTFOUND {
-		// A concurrent request with the same key may have consumed the cart since the
-		// first look: its order and key record were committed with the cart's deletion.
+		// A checkout under this key may have consumed the cart: its order and key record were
+		// committed with the cart's deletion, and that order is the answer.
 		if o, replay, rerr := s.replay(ctx, caller, key, cartID); replay || rerr != nil {
 			return o, replay, rerr
 		}
@@ -203,12 +238,16 @@ func (s *Checkout) place(ctx context.Context, caller Caller, key, cartID string)
 	if err != nil {
 		return Order{}, false, err
 	}
-	products, err := s.Products.ProductsByID(ctx, cart.productIDs(), Fresh)
-	if err != nil {
-		return Order{}, false, err
-	}
 	at := s.Now()
-	o, err := newOrder(s.NewID(), cart, products, at)
+	id := s.NewID()
+	o, priced, err := orderAtLinePrices(id, cart, at)
+	if reread || !priced {
+		var products map[string]Product
+		if products, err = s.Products.ProductsByID(ctx, cart.productIDs(), Fresh); err != nil {
+			return Order{}, false, err
+		}
+		o, err = newOrder(id, cart, products, at)
+	}
 	if err == nil {
 		err = s.Orders.Place(ctx, Placement{Order: o, CartVersion: cart.Version, Idempotency: Idempotency{
 			ID: IdempotencyID(caller.ID, key), OwnerID: caller.ID, CartID: cartID, OrderID: o.ID,
@@ -216,8 +255,8 @@ func (s *Checkout) place(ctx context.Context, caller Caller, key, cartID string)
 		}})
 	}
 	if errors.Is(err, ErrKeyInProgress) || ErrorCode(err) == EOUTOFSTOCK {
-		// A concurrent request with the same key may have placed its order since the first
-		// look, taking the stock this one read: that order is the answer, not the stock.
+		// The key's record exists (its checkout took the stock this one wanted, or the key was
+		// used before): that order is the answer, not the stock.
 		if o, replay, rerr := s.replay(ctx, caller, key, cartID); replay || rerr != nil {
 			return o, replay, rerr
 		}

@@ -42,7 +42,7 @@ func TestNewOrderPricesFromProducts(t *testing.T) {
 		"a": {ID: "a", Name: "A", Price: eur(250), Stock: 10},
 		"b": {ID: "b", Name: "B", Price: eur(1000), Stock: 1},
 	}
-	cart := Cart{ID: "c", OwnerID: "u", Currency: "EUR", Items: []CartItem{{"a", 3}, {"b", 1}}}
+	cart := Cart{ID: "c", OwnerID: "u", Currency: "EUR", Items: []CartItem{{ProductID: "a", Quantity: 3}, {ProductID: "b", Quantity: 1}}}
 	o, err := newOrder("o1", cart, products, time.Unix(0, 0))
 	require.NoError(t, err)
 	assert.Equal(t, eur(1750), o.Total)
@@ -56,8 +56,22 @@ func TestNewOrderPricesFromProducts(t *testing.T) {
 
 	_, err = newOrder("o3", Cart{ID: "e"}, products, time.Unix(0, 0))
 	assert.Equal(t, EUNPROCESSABLE, ErrorCode(err))
-	_, err = newOrder("o4", Cart{ID: "x", Items: []CartItem{{"gone", 1}}}, products, time.Unix(0, 0))
+	_, err = newOrder("o4", Cart{ID: "x", Items: []CartItem{{ProductID: "gone", Quantity: 1}}}, products, time.Unix(0, 0))
 	assert.Equal(t, EUNPROCESSABLE, ErrorCode(err))
+
+	// At the lines' own prices: no stock is known (the transaction checks it); a line without
+	// a price (stored before lines had them) cannot be priced so.
+	cart.Items[0].Name, cart.Items[0].UnitPrice = "A", eur(250)
+	cart.Items[1].Name, cart.Items[1].UnitPrice = "B", eur(1000)
+	o, ok, err := orderAtLinePrices("o5", cart, time.Unix(0, 0))
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, eur(2750), o.Total)
+	assert.Equal(t, OrderLine{ProductID: "b", Name: "B", Quantity: 2, UnitPrice: eur(1000), LineTotal: eur(2000)}, o.Lines[1])
+	cart.Items[1].UnitPrice = Money{}
+	_, ok, err = orderAtLinePrices("o6", cart, time.Unix(0, 0))
+	require.NoError(t, err)
+	assert.False(t, ok)
 }
 
 func TestCartRules(t *testing.T) {
@@ -68,7 +82,7 @@ func TestCartRules(t *testing.T) {
 	assert.Equal(t, "EUR", c.Currency)
 	assert.Equal(t, EUNPROCESSABLE, ErrorCode(c.set(usd, 1)))
 	require.NoError(t, c.set(eur, 5))
-	assert.Equal(t, []CartItem{{"a", 5}}, c.Items)
+	assert.Equal(t, []CartItem{{ProductID: "a", Quantity: 5, UnitPrice: eur.Price}}, c.Items, "a line keeps the product's price")
 	require.NoError(t, c.set(eur, 0))
 	assert.Empty(t, c.Items)
 	assert.Equal(t, "", c.Currency, "an empty cart takes any currency")

@@ -32,9 +32,13 @@ type cartItem struct {
 	ExpiresAt int64          `dynamodbav:"expiresAt"` // epoch seconds, the table's TTL attribute
 }
 
+// cartLineItem is one line; name and priceAmount (in the cart's currency) are absent from
+// lines stored before lines carried them.
 type cartLineItem struct {
-	ProductID string `dynamodbav:"productId"`
-	Quantity  int    `dynamodbav:"quantity"`
+	ProductID   string `dynamodbav:"productId"`
+	Quantity    int    `dynamodbav:"quantity"`
+	Name        string `dynamodbav:"name,omitempty"`
+	PriceAmount int64  `dynamodbav:"priceAmount,omitempty"`
 }
 
 // ownerKey is the stored key of an owner's cart: the owner, "/", the id. Cart ids never
@@ -71,7 +75,11 @@ func (s *Carts) Cart(ctx context.Context, ownerID, id string, c shop.Consistency
 		UpdatedAt: parseTime(it.UpdatedAt), ExpiresAt: expires,
 	}
 	for _, l := range it.Items {
-		cart.Items = append(cart.Items, shop.CartItem{ProductID: l.ProductID, Quantity: l.Quantity})
+		line := shop.CartItem{ProductID: l.ProductID, Quantity: l.Quantity, Name: l.Name}
+		if l.PriceAmount > 0 {
+			line.UnitPrice = shop.Money{Amount: l.PriceAmount, Currency: it.Currency}
+		}
+		cart.Items = append(cart.Items, line)
 	}
 	return cart, nil
 }
@@ -83,7 +91,7 @@ func (s *Carts) SaveCart(ctx context.Context, c shop.Cart) (shop.Cart, error) {
 		UpdatedAt: formatTime(c.UpdatedAt), ExpiresAt: c.ExpiresAt.Unix(),
 	}
 	for _, l := range c.Items {
-		it.Items = append(it.Items, cartLineItem{ProductID: l.ProductID, Quantity: l.Quantity})
+		it.Items = append(it.Items, cartLineItem{ProductID: l.ProductID, Quantity: l.Quantity, Name: l.Name, PriceAmount: l.UnitPrice.Amount})
 	}
 	av, err := attributevalue.MarshalMap(it)
 	if err != nil {

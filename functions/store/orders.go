@@ -157,7 +157,8 @@ func (s *Orders) Idempotency(ctx context.Context, ownerID, key string) (shop.Ide
 }
 
 // Place implements shop.OrderStore with one TransactWriteItems: per line a stock
-// decrement conditioned on enough stock and an unchanged price, then the order and the
+// decrement conditioned on enough stock and the line's price and name still being the
+// product's, then the order and the
 // idempotency record conditioned on not existing (or having expired), then the cart delete
 // conditioned on the version read.
 func (s *Orders) Place(ctx context.Context, p shop.Placement) error {
@@ -169,7 +170,8 @@ func (s *Orders) Place(ctx context.Context, p shop.Placement) error {
 				Set(expression.Name("updatedAt"), expression.Value(formatTime(o.CreatedAt)))).
 			WithCondition(expression.Name("stock").GreaterThanEqual(expression.Value(l.Quantity)).
 				And(expression.Name("priceAmount").Equal(expression.Value(l.UnitPrice.Amount))).
-				And(expression.Name("currency").Equal(expression.Value(l.UnitPrice.Currency)))).
+				And(expression.Name("currency").Equal(expression.Value(l.UnitPrice.Currency))).
+				And(expression.Name("name").Equal(expression.Value(l.Name)))).
 			Build()
 		if err != nil {
 			return fmt.Errorf("place order %s: %w", o.ID, err)

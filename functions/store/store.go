@@ -12,10 +12,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go"
 
+	"shopstack/functions/awsenv"
 	"shopstack/functions/schema"
 	"shopstack/functions/services"
 	"shopstack/functions/shop"
@@ -50,8 +50,8 @@ func New(reader, writer Client, tables map[string]string) *DB {
 	return &DB{reader: reader, writer: writer, tables: tables}
 }
 
-// Open builds the DB a Lambda function needs from its environment: the AWS SDK default
-// config, WRITER_REGION for writes, and one <TABLE>_TABLE variable per table the service
+// Open builds the DB a Lambda function needs from its environment: the AWS configuration
+// Lambda sets (package awsenv), WRITER_REGION for writes, and one <TABLE>_TABLE variable per table the service
 // uses (package services). It names every missing variable at once.
 func Open(ctx context.Context, service string) (*DB, error) {
 	svc, ok := services.Get(service)
@@ -70,9 +70,9 @@ func Open(ctx context.Context, service string) (*DB, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("open store for %s: %w", service, err)
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := awsenv.Config("DynamoDB")
 	if err != nil {
-		return nil, fmt.Errorf("open store for %s: aws config: %w", service, err)
+		return nil, fmt.Errorf("open store for %s: %w", service, err)
 	}
 	reader := dynamodb.NewFromConfig(cfg, WithRetryPolicy)
 	writer := reader

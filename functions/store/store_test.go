@@ -35,6 +35,9 @@ func TestWritesGoToTheWriterRegion(t *testing.T) {
 	q := 2
 	_, err = shop.NewCarts(db.Carts(), db.Products()).SetItem(ctx, alice, "c1", p.ID, shop.CartQuantity{Quantity: &q})
 	require.NoError(t, err)
+	// A price changed since the cart's line was set: checkout re-reads the products (fresh).
+	_, err = shop.NewCatalog(db.Products()).Update(ctx, p.ID, shop.ProductUpdate{Name: "Mug", Category: "kitchen", Price: shop.Money{Amount: 120, Currency: "EUR"}})
+	require.NoError(t, err)
 	o, _, err := shop.NewCheckout(db.Carts(), db.Products(), db.Orders()).Place(ctx, alice, "k", shop.PlaceOrder{CartID: "c1"})
 	require.NoError(t, err)
 	_, err = shop.NewOrders(db.Orders()).Cancel(ctx, alice, o.ID)

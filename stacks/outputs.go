@@ -1,6 +1,11 @@
 package stacks
 
-import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+import (
+	"maps"
+	"slices"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
 
 // Output keys are the contract frontend teams read with `pulumi stack output --json`: renaming or
 // removing one breaks them, and tests/outputs_test.go fails first.
@@ -13,12 +18,15 @@ const (
 	OutputUserPoolClientID    = "userPoolClientId" // Cognito app client for the frontends
 	OutputCounterFunctionName = "counterFunctionName"
 	OutputCounterFunctionArn  = "counterFunctionArn"
+	// OutputReplicaTables maps each region holding replicas to the tables replicated there; the
+	// next deployment reads it to refuse deleting replicas unannounced (stacks/replicas.go).
+	OutputReplicaTables = "replicaTables"
 )
 
 // OutputKeys lists every exported key.
 var OutputKeys = []string{
 	OutputAPIURL, OutputAPIURLs, OutputCounterFunctionArn, OutputCounterFunctionName,
-	OutputRegion, OutputUserPoolClientID, OutputUserPoolID, OutputWriterRegion,
+	OutputRegion, OutputReplicaTables, OutputUserPoolClientID, OutputUserPoolID, OutputWriterRegion,
 }
 
 func exportOutputs(ctx *pulumi.Context, p *Platform) {
@@ -39,4 +47,9 @@ func exportOutputs(ctx *pulumi.Context, p *Platform) {
 	ctx.Export(OutputUserPoolClientID, p.Identity.Client.ID())
 	ctx.Export(OutputCounterFunctionName, writer.Counter.Name)
 	ctx.Export(OutputCounterFunctionArn, writer.Counter.Arn)
+	replicas := pulumi.Map{}
+	for region, tables := range p.Config.ReplicaTables(slices.Sorted(maps.Keys(p.Data.Tables))) {
+		replicas[region] = pulumi.ToStringArray(tables)
+	}
+	ctx.Export(OutputReplicaTables, replicas)
 }

@@ -18,15 +18,16 @@ const (
 	OutputUserPoolClientID    = "userPoolClientId" // Cognito app client for the frontends
 	OutputCounterFunctionName = "counterFunctionName"
 	OutputCounterFunctionArn  = "counterFunctionArn"
-	// OutputReplicaTables maps each region holding replicas to the tables replicated there; the
-	// next deployment reads it to refuse deleting replicas unannounced (stacks/replicas.go).
+	// OutputReplicaTables maps each region holding replicas to the tables replicated there: not
+	// for frontends (so not in OutputKeys), but the stack's record of its replicas, which the next
+	// deployment reads to refuse deleting them unannounced (stacks/replicas.go).
 	OutputReplicaTables = "replicaTables"
 )
 
-// OutputKeys lists every exported key.
+// OutputKeys lists every key of the frontend contract; the stack also exports OutputReplicaTables.
 var OutputKeys = []string{
 	OutputAPIURL, OutputAPIURLs, OutputCounterFunctionArn, OutputCounterFunctionName,
-	OutputRegion, OutputReplicaTables, OutputUserPoolClientID, OutputUserPoolID, OutputWriterRegion,
+	OutputRegion, OutputUserPoolClientID, OutputUserPoolID, OutputWriterRegion,
 }
 
 func exportOutputs(ctx *pulumi.Context, p *Platform) {

@@ -122,11 +122,12 @@ func TestScenarioRegionAdded(t *testing.T) {
 	assert.Len(t, updated, 2, "nothing else changes: %v", updated)
 }
 
-// TestScenarioRegionRemoved: removing us-west-2 from staging deletes that region's resources and
-// the alarms elsewhere that watched it (its health check, replication towards it), takes its
-// replicas off the tables, and replaces nothing.
+// TestScenarioRegionRemoved: removing us-west-2 from staging (allowing the deletion of its replicas,
+// TestScenarioReplicaRemovalNeedsKey) deletes that region's resources and the alarms elsewhere that
+// watched it (its health check, replication towards it), takes its replicas off the tables, and
+// replaces nothing.
 func TestScenarioRegionRemoved(t *testing.T) {
-	up, preview := scenario(t, "staging", nil, map[string]any{"shopstack:regions": []string{"us-east-1"}})
+	up, preview := scenario(t, "staging", nil, map[string]any{"shopstack:regions": []string{"us-east-1"}, "shopstack:allowReplicaRemoval": []string{"us-west-2"}})
 	changes := preview.Changes()
 	assert.Empty(t, changes["replace"], "%v", describe(changes))
 	require.NotEmpty(t, changes["delete"])

@@ -29,7 +29,7 @@ import (
 // preview deletes and re-creates 10 such resources, the event archive among them. Skipped until
 // the aliases are fixed, and not counted as a pass.
 func TestScenarioPreDataRegionStateKeepsURNs(t *testing.T) {
-	if testing.Short() || true {
+	if !pipelineAliasesFixed {
 		t.Skip("known defect, see the comment: grandchildren of the writer's pipeline keep no alias to their pre-data-region URNs")
 	}
 	up, err := engine.Update(context.Background(), engine.Options{Root: root, Stack: "staging"})
@@ -87,6 +87,10 @@ func TestScenarioPreDataRegionStateKeepsURNs(t *testing.T) {
 	assert.Empty(t, describe(preview.Changes()), "every old URN is matched by an alias: nothing created, deleted or replaced")
 	t.Logf("%d resources carried over from the old layout by aliases", len(renamed))
 }
+
+// pipelineAliasesFixed turns TestScenarioPreDataRegionStateKeepsURNs on once the defect it shows
+// is fixed.
+const pipelineAliasesFixed = false
 
 // parentsFirst orders states so that each comes after its parent, provider and dependencies, as a
 // snapshot must be (deploy.Snapshot.VerifyIntegrity); otherwise it keeps their order.

@@ -80,11 +80,12 @@ func (r *Result) StepsOf(op string) []Step {
 	return out
 }
 
-// Changes are the steps that are not "same", keyed by op.
+// Changes are the steps that are neither "same" nor "read", keyed by op: a read changes nothing
+// (every run reads the stack's own previous outputs, stacks/replicas.go).
 func (r *Result) Changes() map[string][]Step {
 	out := map[string][]Step{}
 	for _, s := range r.Steps {
-		if s.Op != string(deploy.OpSame) {
+		if s.Op != string(deploy.OpSame) && s.Op != string(deploy.OpRead) {
 			out[s.Op] = append(out[s.Op], s)
 		}
 	}

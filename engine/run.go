@@ -74,7 +74,7 @@ func execute(ctx context.Context, o Options, dryRun bool) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	target := &deploy.Target{Name: stackName, Config: cfg, Decrypter: config.NopDecrypter, Snapshot: o.Snapshot}
+	target := &deploy.Target{Name: stackName, Organization: organization, Config: cfg, Decrypter: config.NopDecrypter, Snapshot: o.Snapshot}
 	opts := pengine.UpdateOptions{Parallel: 16, GeneratePlan: true}
 	if len(o.Targets) > 0 {
 		opts.Targets = deploy.NewUrnTargets(o.Targets)
@@ -166,12 +166,13 @@ func run(ctx context.Context, project *workspace.Project, target *deploy.Target,
 			cfg[k.String()] = v
 		}
 		pctx, err := pulumi.NewContext(context.Background(), pulumi.RunInfo{
-			Project:     info.Project,
-			Stack:       info.Stack,
-			Config:      cfg,
-			Parallel:    info.Parallel,
-			DryRun:      info.DryRun,
-			MonitorAddr: info.MonitorAddress,
+			Project:      info.Project,
+			Stack:        info.Stack,
+			Organization: info.Organization,
+			Config:       cfg,
+			Parallel:     info.Parallel,
+			DryRun:       info.DryRun,
+			MonitorAddr:  info.MonitorAddress,
 			// The engine service takes the program's ctx.Log messages, as the CLI's does.
 			EngineAddr: host.ServerAddr(),
 		})
@@ -205,7 +206,8 @@ func run(ctx context.Context, project *workspace.Project, target *deploy.Target,
 		}
 		return all, nil
 	})
-	ectx := &pengine.Context{Cancel: cancelCtx, Events: events}
+	backend := newSelfBackend(project.Name.String(), target.Name.String(), target.Snapshot)
+	ectx := &pengine.Context{Cancel: cancelCtx, Events: events, BackendClient: backend}
 	var journal *pengine.TestJournal
 	if !dryRun {
 		// The journal records every step's result; its entries make the new snapshot, as the

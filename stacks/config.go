@@ -27,6 +27,8 @@ type Config struct {
 	DataRegionName string
 	// IdentityRegionName pins where the Cognito user pool lives; "" means the data region.
 	IdentityRegionName string
+	// AllowReplicaRemoval lists the regions whose replicas this update may delete.
+	AllowReplicaRemoval []string
 
 	LogRetentionDays   int
 	Function           FunctionSettings
@@ -122,13 +124,14 @@ var reservedTags = []string{"environment", "service", "project"}
 func LoadConfig(ctx *pulumi.Context) (Config, error) {
 	r := reader{cfg: config.New(ctx, configNamespace)}
 	c := Config{
-		Environment:        r.string("environment"),
-		Regions:            r.strings("regions"),
-		DataRegionName:     r.string("dataRegion"),
-		IdentityRegionName: r.string("identityRegion"),
-		LogRetentionDays:   r.int("logRetentionDays"),
-		DeletionProtection: r.bool("deletionProtection"),
-		Tags:               r.stringMap("tags"),
+		Environment:         r.string("environment"),
+		Regions:             r.strings("regions"),
+		DataRegionName:      r.string("dataRegion"),
+		IdentityRegionName:  r.string("identityRegion"),
+		AllowReplicaRemoval: r.strings("allowReplicaRemoval"),
+		LogRetentionDays:    r.int("logRetentionDays"),
+		DeletionProtection:  r.bool("deletionProtection"),
+		Tags:                r.stringMap("tags"),
 		Function: FunctionSettings{
 			MemoryMB:       r.int("functionMemoryMb"),
 			TimeoutSeconds: r.int("functionTimeoutSeconds"),
@@ -192,6 +195,11 @@ func (c Config) Validate() error {
 	}
 	if c.IdentityRegionName != "" && !slices.Contains(c.Regions, c.IdentityRegionName) {
 		bad("identityRegion", "%q is not one of the regions; use one of %s, or leave it empty for the data region", c.IdentityRegionName, strings.Join(c.Regions, ", "))
+	}
+	for _, region := range c.AllowReplicaRemoval {
+		if !slices.Contains(awsRegions, region) {
+			bad("allowReplicaRemoval", "%q is not a known AWS region; list regions whose replicas may be deleted, such as eu-west-1", region)
+		}
 	}
 	if !slices.Contains(logRetentionDays, c.LogRetentionDays) {
 		bad("logRetentionDays", "%d is not a CloudWatch retention; use one of %s", c.LogRetentionDays, joinInts(logRetentionDays))

@@ -28,7 +28,10 @@ type DataArgs struct {
 	Home               RegionProvider
 	Tables             []schema.Table
 	DeletionProtection bool
-	Tags               pulumi.StringMap
+	// Removable are the regions whose replicas an update may delete (shopstack:allowReplicaRemoval):
+	// their keys are not protected, so that the update that drops the region can delete them.
+	Removable []string
+	Tags      pulumi.StringMap
 }
 
 // Data holds the customer-managed keys (one per region) and the global tables, managed from the
@@ -53,12 +56,18 @@ func NewData(ctx *pulumi.Context, name string, args *DataArgs, opts ...pulumi.Re
 	tags := withService(args.Tags, "data")
 	protect := pulumi.Protect(args.DeletionProtection)
 	for _, region := range args.Regions {
+		keyProtect := protect
+		if slices.Contains(args.Removable, region.Name) {
+			// Pulumi deletes a resource under the protection its state records, so a key is
+			// unprotected by the update before the one that removes its region.
+			keyProtect = pulumi.Protect(false)
+		}
 		key, err := kms.NewKey(ctx, name+"-key-"+region.Name, &kms.KeyArgs{
 			Description:          pulumi.String("shopstack " + ctx.Stack() + " table encryption in " + region.Name),
 			EnableKeyRotation:    pulumi.Bool(true),
 			DeletionWindowInDays: pulumi.Int(30),
 			Tags:                 tags,
-		}, pulumi.Parent(d), pulumi.Provider(region.Provider), protect)
+		}, pulumi.Parent(d), pulumi.Provider(region.Provider), keyProtect)
 		if err != nil {
 			return nil, fmt.Errorf("data %s: key %s: %w", name, region.Name, err)
 		}

@@ -1,6 +1,11 @@
 package stacks
 
-import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+import (
+	"maps"
+	"slices"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
 
 // Output keys are the contract frontend teams read with `pulumi stack output --json`: renaming or
 // removing one breaks them, and tests/outputs_test.go fails first.
@@ -14,9 +19,13 @@ const (
 	OutputUserPoolRegion      = "userPoolRegion"   // where the pool lives (identity region): sign-in goes there, not to region, after a failover
 	OutputCounterFunctionName = "counterFunctionName"
 	OutputCounterFunctionArn  = "counterFunctionArn"
+	// OutputReplicaTables maps each region holding replicas to the tables replicated there: not
+	// for frontends (so not in OutputKeys), but the stack's record of its replicas, which the next
+	// deployment reads to refuse deleting them unannounced (stacks/replicas.go).
+	OutputReplicaTables = "replicaTables"
 )
 
-// OutputKeys lists every exported key.
+// OutputKeys lists every key of the frontend contract; the stack also exports OutputReplicaTables.
 var OutputKeys = []string{
 	OutputAPIURL, OutputAPIURLs, OutputCounterFunctionArn, OutputCounterFunctionName,
 	OutputRegion, OutputUserPoolClientID, OutputUserPoolID, OutputUserPoolRegion, OutputWriterRegion,
@@ -41,4 +50,9 @@ func exportOutputs(ctx *pulumi.Context, p *Platform) {
 	ctx.Export(OutputUserPoolRegion, pulumi.String(p.Config.IdentityRegion()))
 	ctx.Export(OutputCounterFunctionName, writer.Counter.Name)
 	ctx.Export(OutputCounterFunctionArn, writer.Counter.Arn)
+	replicas := pulumi.Map{}
+	for region, tables := range p.Config.ReplicaTables(slices.Sorted(maps.Keys(p.Data.Tables))) {
+		replicas[region] = pulumi.ToStringArray(tables)
+	}
+	ctx.Export(OutputReplicaTables, replicas)
 }

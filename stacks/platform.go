@@ -38,6 +38,15 @@ func NewPlatform(ctx *pulumi.Context) (*Platform, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Only the stack's own previous outputs can say which replicas exist: read them (the one
+	// registration allowed before validation ends) and refuse an unannounced deletion.
+	previous, err := previousReplicaTables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.ValidateReplicaRemoval(previous); err != nil {
+		return nil, err
+	}
 	// Each build step is an ephemeral info message: `pulumi up` shows it as the stack's status
 	// while it builds, and leaves it out of the diagnostics summary.
 	artifacts, err := BuildFunctions(ctx.Context(), func(line string) {
@@ -61,6 +70,7 @@ func NewPlatform(ctx *pulumi.Context) (*Platform, error) {
 		Home:               home,
 		Tables:             append(schema.Tables(), schema.EventTables()...),
 		DeletionProtection: cfg.DeletionProtection,
+		Removable:          cfg.AllowReplicaRemoval,
 		Tags:               tags,
 	}, pulumi.Provider(home.Provider))
 	if err != nil {

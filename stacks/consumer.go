@@ -31,6 +31,7 @@ type EventConsumerArgs struct {
 	Data             *Data
 	Alarms           *AlarmSpec
 	Tags             pulumi.StringMap
+	Former           formerPipeline // the writer's names before the data-region layout
 }
 
 // EventConsumer is one consumer: a rule on the bus for its event types, its queue (the rule's
@@ -86,8 +87,9 @@ func newEventConsumer(ctx *pulumi.Context, name string, args *EventConsumerArgs,
 			args.Data.Grant("ProcessedEvents", schema.ProcessedEvents, []string{"dynamodb:PutItem", "dynamodb:UpdateItem"}, false, args.Region),
 			args.Data.GrantKeys(args.Region),
 		},
-		Tags:   withService(args.Tags, args.Name),
-		Alarms: args.Alarms,
+		Tags:       withService(args.Tags, args.Name),
+		Alarms:     args.Alarms,
+		FormerName: args.Former.name(name),
 	}, pulumi.Parent(parent))
 	if err != nil {
 		return nil, fail("function", err)
@@ -154,7 +156,7 @@ func (c *EventConsumer) rule(ctx *pulumi.Context, name string, args *EventConsum
 		EventBusName: args.Bus.Name,
 		EventPattern: pulumi.String(string(pattern)),
 		Tags:         withService(args.Tags, eventsService),
-	}, pulumi.Parent(args.Bus))
+	}, pulumi.Parent(args.Bus), args.Former.alias(name+"-rule"))
 	if err != nil {
 		return fail("rule", err)
 	}
@@ -179,7 +181,7 @@ func (c *EventConsumer) rule(ctx *pulumi.Context, name string, args *EventConsum
 		EventBusName:     args.Bus.Name,
 		Arn:              c.Queue.Arn,
 		DeadLetterConfig: &cloudwatch.EventTargetDeadLetterConfigArgs{Arn: c.DLQ.Arn},
-	}, pulumi.Parent(c.Rule), pulumi.DependsOn(policies)); err != nil {
+	}, pulumi.Parent(c.Rule), pulumi.DependsOn(policies), args.Former.alias(name+"-target")); err != nil {
 		return fail("target", err)
 	}
 	return nil

@@ -110,12 +110,13 @@ func NewEvents(ctx *pulumi.Context, name string, args *EventsArgs, opts ...pulum
 	if err != nil {
 		return nil, fmt.Errorf("events %s: bus: %w", name, err)
 	}
+	former := formerPipeline{current: name, writer: args.Active}
 	e.Archive, err = cloudwatch.NewEventArchive(ctx, name+"-archive", &cloudwatch.EventArchiveArgs{
 		Name:           pulumi.String(physicalName(ctx, "events")),
 		Description:    pulumi.String("Every shop event, for replay after an incident"),
 		EventSourceArn: e.Bus.Arn,
 		RetentionDays:  pulumi.Int(args.Settings.ArchiveRetentionDays),
-	}, pulumi.Parent(e.Bus))
+	}, pulumi.Parent(e.Bus), former.alias(name+"-archive"))
 	if err != nil {
 		return nil, fmt.Errorf("events %s: archive: %w", name, err)
 	}
@@ -135,6 +136,7 @@ func NewEvents(ctx *pulumi.Context, name string, args *EventsArgs, opts ...pulum
 			Name: c.name, Folder: c.folder, Types: c.types, Bus: e.Bus, Topic: topic,
 			Region: args.Region, MaxReceiveCount: args.Settings.MaxReceiveCount, Function: args.Function,
 			LogRetentionDays: args.LogRetentionDays, Artifacts: args.Artifacts, Data: args.Data, Alarms: args.Alarms, Tags: args.Tags,
+			Former: former,
 		}, e)
 		if err != nil {
 			return nil, fmt.Errorf("events %s: %w", name, err)
@@ -197,8 +199,9 @@ func (e *Events) publisher(ctx *pulumi.Context, name string, args *EventsArgs, t
 			// Lambda sends the on-failure record with the function's role.
 			{Sid: "SendFailures", Actions: []string{"sqs:SendMessage"}, Resources: pulumi.StringArray{e.PublishFailures.Arn}},
 		},
-		Tags:   withService(args.Tags, publisher),
-		Alarms: args.Alarms,
+		FormerName: formerPipeline{current: name, writer: args.Active}.name(name + "-" + publisher),
+		Tags:       withService(args.Tags, publisher),
+		Alarms:     args.Alarms,
 	}, pulumi.Parent(e))
 	if err != nil {
 		return fmt.Errorf("events %s: %w", name, err)
@@ -223,7 +226,9 @@ func (e *Events) streamMapping(ctx *pulumi.Context, name, table string, args *Ev
 	// table's replicas are one output), and eventSourceArn replaces a mapping: a region added
 	// elsewhere would plan to replace this one. The copy's stream changes only when the copy is
 	// recreated, and that happens only with this region's pipeline.
-	opts := []pulumi.ResourceOption{pulumi.Parent(e.Publisher), pulumi.IgnoreChanges([]string{"eventSourceArn"})}
+	former := formerPipeline{current: name, writer: args.Active}
+	opts := []pulumi.ResourceOption{pulumi.Parent(e.Publisher), pulumi.IgnoreChanges([]string{"eventSourceArn"}),
+		former.alias(name + "-" + table + "-stream")}
 	if args.ActivePipeline != nil {
 		opts = append(opts, pulumi.DependsOn([]pulumi.Resource{args.ActivePipeline.StreamMappings[table]}))
 	}

@@ -26,6 +26,9 @@ type FunctionArgs struct {
 	Publish bool
 	// Alarms is the region's alarm spec: the function declares its own alarms with it.
 	Alarms *AlarmSpec
+	// FormerName is the component's name in an earlier layout, if it had another: its role
+	// policy, named after the function rather than its parent role, keeps its URN by it.
+	FormerName string
 }
 
 // Function is a Lambda function with its own role and log group.
@@ -76,10 +79,14 @@ func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...p
 			Resources: pulumi.StringArray{pulumi.Sprintf("%s:*", logGroup.Arn)}},
 		{Sid: "WriteTraces", Actions: xrayWriteActions, Resources: pulumi.StringArray{pulumi.String("*")}},
 	}, args.Permissions...)
+	policyOpts := []pulumi.ResourceOption{pulumi.Parent(role)}
+	if args.FormerName != "" {
+		policyOpts = append(policyOpts, pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(args.FormerName + "-policy")}}))
+	}
 	policy, err := iam.NewRolePolicy(ctx, name+"-policy", &iam.RolePolicyArgs{
 		Role:   role.Name,
 		Policy: PolicyDocument(statements),
-	}, pulumi.Parent(role))
+	}, policyOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("function %s: role policy: %w", name, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
@@ -199,6 +200,34 @@ func eventsAliases(writer bool) []pulumi.Alias {
 		return nil
 	}
 	return []pulumi.Alias{{Name: pulumi.String("events"), NoParent: pulumi.Bool(true)}}
+}
+
+// formerPipeline names the writer's pipeline resources as they were named under that top-level
+// "events" component. The engine derives a child's old URN from its parent's alias, renaming the
+// child only when its name starts with the parent's (pkg/resource/deploy step_generator.go,
+// inheritedChildAlias): the grandchildren named after the pipeline (the archive, rules and
+// targets under the bus, stream mappings under the publisher, role policies under their roles)
+// need their old name said.
+type formerPipeline struct {
+	current string // the pipeline's name today, "<region>-events"
+	writer  bool   // only the writer region's pipeline existed then
+}
+
+// name is what name was called then, "" for a resource that did not exist.
+func (f formerPipeline) name(name string) string {
+	rest, ok := strings.CutPrefix(name, f.current)
+	if !f.writer || !ok {
+		return ""
+	}
+	return "events" + rest
+}
+
+// alias keeps the URN name had then.
+func (f formerPipeline) alias(name string) pulumi.ResourceOption {
+	if old := f.name(name); old != "" {
+		return pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(old)}})
+	}
+	return pulumi.Aliases(nil)
 }
 
 // alarmOnHealthChecks alarms on every region's health check from the healthCheckMetricsRegion's

@@ -60,6 +60,9 @@ func TestAlarmsMoveInPlace(t *testing.T) {
 		}
 		var moves []string
 		for _, step := range res.Steps {
+			if step.Op == "read" {
+				continue // the program's read of its own last outputs (stacks.previousReplicaTables): state of no resource
+			}
 			old, ok := baseURNs[step.Type+"::"+step.URN[strings.LastIndex(step.URN, "::")+2:]]
 			require.True(t, ok, "%s is in the base state", step.URN)
 			if old != step.URN {

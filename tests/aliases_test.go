@@ -21,17 +21,13 @@ import (
 // for them. The old state is today's staging update with those resources' URNs written back to the
 // old layout (the URNs are all that the aliases match on).
 //
-// It fails today, for a real defect: a grandchild whose name derives from the component's name and
-// not from its parent's (the archive "us-east-1-events-archive" under the bus
-// "us-east-1-events-bus", the stream mappings under the publisher function, the role policies under
-// their roles, the rules and targets under the bus) inherits an alias with its current name
+// It failed before stacks.formerPipeline, for a real defect: a grandchild whose name derives from
+// the component's name and not from its parent's (the archive "us-east-1-events-archive" under the
+// bus "us-east-1-events-bus", the stream mappings under the publisher function, the role policies
+// under their roles, the rules and targets under the bus) inherited an alias with its current name
 // under the parent's old URN, which is not its old URN ("events-archive" under "events-bus"): the
-// preview deletes and re-creates 10 such resources, the event archive among them. Skipped until
-// the aliases are fixed, and not counted as a pass.
+// preview deleted and re-created 10 such resources, the event archive among them.
 func TestScenarioPreDataRegionStateKeepsURNs(t *testing.T) {
-	if !pipelineAliasesFixed {
-		t.Skip("known defect, see the comment: grandchildren of the writer's pipeline keep no alias to their pre-data-region URNs")
-	}
 	up, err := engine.Update(context.Background(), engine.Options{Root: root, Stack: "staging"})
 	require.NoError(t, err)
 	const (
@@ -87,10 +83,6 @@ func TestScenarioPreDataRegionStateKeepsURNs(t *testing.T) {
 	assert.Empty(t, describe(preview.Changes()), "every old URN is matched by an alias: nothing created, deleted or replaced")
 	t.Logf("%d resources carried over from the old layout by aliases", len(renamed))
 }
-
-// pipelineAliasesFixed turns TestScenarioPreDataRegionStateKeepsURNs on once the defect it shows
-// is fixed.
-const pipelineAliasesFixed = false
 
 // parentsFirst orders states so that each comes after its parent, provider and dependencies, as a
 // snapshot must be (deploy.Snapshot.VerifyIntegrity); otherwise it keeps their order.

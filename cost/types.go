@@ -76,6 +76,7 @@ var free = map[string]string{
 	"aws:appautoscaling/target:Target":                                "Application Auto Scaling is free",
 	"aws:appautoscaling/policy:Policy":                                "Application Auto Scaling is free",
 	"aws:route53/healthCheckAlarm:HealthCheckAlarm":                   "priced as a CloudWatch alarm where declared",
+	"pulumi:pulumi:StackReference":                                    "a read of the stack's own outputs from the Pulumi backend, not an AWS resource",
 }
 
 // FreeReason says why a type costs nothing, and whether it is listed free. Providers and shopstack's

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
+	"shopstack/dev/docs"
 	"shopstack/engine"
 )
 
@@ -268,4 +269,16 @@ func TestPullRequestCostDiff(t *testing.T) {
 		}
 	}
 	assert.Len(t, jobs, 1, "one pull-request.yml job runs make cost-diff BASE=origin/<base ref>")
+}
+
+// TestPullRequestKeepsDocsScreenshot: the test job uploads the screenshot dev/docs's Chromium test
+// takes of /docs, from the path that test writes it to.
+func TestPullRequestKeepsDocsScreenshot(t *testing.T) {
+	job := readWorkflow(t, "pull-request.yml").Jobs["test"]
+	i := slices.IndexFunc(job.Steps, func(s workflowStep) bool { return strings.HasPrefix(s.Uses, "actions/upload-artifact@") })
+	require.GreaterOrEqual(t, i, 0, "the test job uploads an artifact")
+	assert.Equal(t, docs.Screenshot, job.Steps[i].With["path"])
+	assert.Contains(t, job.Steps[i].If, "!cancelled()", "kept when a test fails too")
+	run := slices.IndexFunc(job.Steps, func(s workflowStep) bool { return strings.Contains(s.Run, ".ci/run") })
+	assert.Less(t, run, i, "uploaded after make test")
 }

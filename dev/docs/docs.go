@@ -19,6 +19,10 @@ import (
 	"shopstack/functions/openapi"
 )
 
+// Screenshot is where the Chromium test leaves its picture of the page, relative to the repository
+// root: CI uploads it as an artifact (.github/workflows/pull-request.yml); it is never committed.
+const Screenshot = ".build/artifacts/docs.png"
+
 // Path is where the page is served; its assets live under Path + "/".
 const Path = "/docs"
 

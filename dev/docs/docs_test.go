@@ -31,7 +31,7 @@ func TestDocsPageListsEveryRoute(t *testing.T) {
 	srv := httptest.NewServer(Serve(openapi.Serve(http.NotFoundHandler())))
 	defer srv.Close()
 
-	shot, err := filepath.Abs(filepath.Join("..", "..", ".build", "artifacts", "docs.png"))
+	shot, err := filepath.Abs(filepath.Join("..", "..", filepath.FromSlash(Screenshot)))
 	require.NoError(t, err)
 	require.NoError(t, os.MkdirAll(filepath.Dir(shot), 0o755))
 	out := npmtest.Run(t, ".", "node", "check.mjs", browser, srv.URL+Path, shot)

@@ -42,6 +42,7 @@ type EventsArgs struct {
 // streams, and per consumer a rule, a queue with its dead-letter queue, the function and its topic.
 type Events struct {
 	pulumi.ResourceState
+	former formerPipeline // its resources' names before the data-region layout
 
 	Bus             *cloudwatch.EventBus
 	Archive         *cloudwatch.EventArchive
@@ -110,13 +111,13 @@ func NewEvents(ctx *pulumi.Context, name string, args *EventsArgs, opts ...pulum
 	if err != nil {
 		return nil, fmt.Errorf("events %s: bus: %w", name, err)
 	}
-	former := formerPipeline{current: name, writer: args.Active}
+	e.former = formerPipeline{current: name, writer: args.Active}
 	e.Archive, err = cloudwatch.NewEventArchive(ctx, name+"-archive", &cloudwatch.EventArchiveArgs{
 		Name:           pulumi.String(physicalName(ctx, "events")),
 		Description:    pulumi.String("Every shop event, for replay after an incident"),
 		EventSourceArn: e.Bus.Arn,
 		RetentionDays:  pulumi.Int(args.Settings.ArchiveRetentionDays),
-	}, pulumi.Parent(e.Bus), former.alias(name+"-archive"))
+	}, pulumi.Parent(e.Bus), e.former.alias(name+"-archive"))
 	if err != nil {
 		return nil, fmt.Errorf("events %s: archive: %w", name, err)
 	}
@@ -136,7 +137,7 @@ func NewEvents(ctx *pulumi.Context, name string, args *EventsArgs, opts ...pulum
 			Name: c.name, Folder: c.folder, Types: c.types, Bus: e.Bus, Topic: topic,
 			Region: args.Region, MaxReceiveCount: args.Settings.MaxReceiveCount, Function: args.Function,
 			LogRetentionDays: args.LogRetentionDays, Artifacts: args.Artifacts, Data: args.Data, Alarms: args.Alarms, Tags: args.Tags,
-			Former: former,
+			Former: e.former,
 		}, e)
 		if err != nil {
 			return nil, fmt.Errorf("events %s: %w", name, err)
@@ -199,7 +200,7 @@ func (e *Events) publisher(ctx *pulumi.Context, name string, args *EventsArgs, t
 			// Lambda sends the on-failure record with the function's role.
 			{Sid: "SendFailures", Actions: []string{"sqs:SendMessage"}, Resources: pulumi.StringArray{e.PublishFailures.Arn}},
 		},
-		FormerName: formerPipeline{current: name, writer: args.Active}.name(name + "-" + publisher),
+		FormerName: e.former.name(name + "-" + publisher),
 		Tags:       withService(args.Tags, publisher),
 		Alarms:     args.Alarms,
 	}, pulumi.Parent(e))
@@ -226,9 +227,8 @@ func (e *Events) streamMapping(ctx *pulumi.Context, name, table string, args *Ev
 	// table's replicas are one output), and eventSourceArn replaces a mapping: a region added
 	// elsewhere would plan to replace this one. The copy's stream changes only when the copy is
 	// recreated, and that happens only with this region's pipeline.
-	former := formerPipeline{current: name, writer: args.Active}
 	opts := []pulumi.ResourceOption{pulumi.Parent(e.Publisher), pulumi.IgnoreChanges([]string{"eventSourceArn"}),
-		former.alias(name + "-" + table + "-stream")}
+		e.former.alias(name + "-" + table + "-stream")}
 	if args.ActivePipeline != nil {
 		opts = append(opts, pulumi.DependsOn([]pulumi.Resource{args.ActivePipeline.StreamMappings[table]}))
 	}

@@ -11,7 +11,7 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 test: ## every test: functions (against DynamoDB Local), stacks under mocks for every environment, policies, workflows, the /docs page in Chromium
-	functions/dynamotest/install.sh
+	dev/dynamolocal/install.sh
 	dev/docs/install.sh browser
 	$(GO) vet ./...
 	# -timeout: on a busy 2-core machine the build and engine packages have run past go test's
@@ -37,7 +37,7 @@ functions: ## build every function archive for Lambda: <name> <sha256> <bytes>
 	@$(GO) run -v ./cmd/functions
 
 coldstart: ## cold start of every function against aws-lambda-go's hello world built the same way: init and first-invoke p50/p90 and ratios (N=<starts per function>)
-	functions/dynamotest/install.sh
+	dev/dynamolocal/install.sh
 	$(GO) run ./cmd/coldstart $(if $(N),-n $(N))
 
 bench: ## benchmarks (figures recorded in README.md)
@@ -56,18 +56,18 @@ cost-diff: ## monthly cost difference per resource and in total since BASE=<git 
 DEV_PORT ?= 3001
 
 dev: ## the whole API on 127.0.0.1:3001 (DEV_PORT=) with DynamoDB Local and a sample catalog, API docs at /docs; writes .build/local/outputs.json; Ctrl-C stops it
-	functions/dynamotest/install.sh
+	dev/dynamolocal/install.sh
 	dev/docs/install.sh
 	$(GO) build -o .build/local/dev ./cmd/dev
 	.build/local/dev -port $(DEV_PORT) $(if $(DYNAMODB_PORT),-dynamodb-port $(DYNAMODB_PORT))
 
 load: ## concurrent shoppers against the local API (LOAD_URL=<make dev's apiUrl>, else its own); req/s, p50/p99, errors, stock check
-	functions/dynamotest/install.sh
+	dev/dynamolocal/install.sh
 	$(GO) run ./cmd/load $(if $(LOAD_URL),-url '$(LOAD_URL)') $(LOAD_FLAGS)
 
 .PHONY: openapi client
 # OPENAPI is the committed API contract (the Go side names it once too: openapi.File).
-OPENAPI := functions/openapi/openapi.json
+OPENAPI := contract/openapi/openapi.json
 CLIENT := clients/typescript
 
 openapi: ## the API contract (OpenAPI 3.0) from the route table and Go types into OPENAPI, and the curl examples in functions/README.md; commit them
@@ -86,7 +86,7 @@ signin: ## print an ID token of USERNAME=<email> PASSWORD=<password> in STACK=<e
 
 .PHONY: chaos
 chaos: ## a short load under each DynamoDB fault (latency, cut answers, throttling, conflicts, outage) against the local platform; per fault: statuses, p50/p99, invariants
-	functions/dynamotest/install.sh
+	dev/dynamolocal/install.sh
 	$(GO) run ./cmd/chaos $(CHAOS_FLAGS)
 
 .PHONY: failover

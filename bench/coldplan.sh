@@ -62,7 +62,7 @@ mkdir "$work/clone"
 git archive HEAD | tar -x -C "$work/clone"
 
 echo "cold builds, empty GOCACHE each, warm GOMODCACHE; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-# The functions' flags (functions/build: buildFlags) and environment.
+# The functions' flags (lambdabuild: buildFlags) and environment.
 measure floor-program "$work/floor" go build -o "$work/floor/p" ./program
 measure floor-hello-lambda "$work/floor" env GOOS=linux GOARCH=arm64 CGO_ENABLED=0 \
 	go build -trimpath -tags lambda.norpc -ldflags '-s -w -buildid=' -o "$work/floor/bootstrap" ./hello

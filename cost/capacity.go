@@ -10,16 +10,16 @@ import (
 	"os"
 	"slices"
 
-	"shopstack/functions/routes"
+	"shopstack/contract/routes"
 )
 
 // DefaultCapacityPath is where the commerce benchmark records what each route consumed, relative
-// to the project root (functions/api's TestCapacityAndAccess -update writes it).
+// to the project root (functions/lib/api's TestCapacityAndAccess -update writes it).
 const DefaultCapacityPath = "functions/capacity.json"
 
 // Capacity is the measured cost driver of every route: the DynamoDB capacity units one request
 // consumed against DynamoDB Local (ReturnConsumedCapacity TOTAL), in one or more scenarios. The
-// cost model reads it and never guesses these figures. The format is functions/api's
+// cost model reads it and never guesses these figures. The format is functions/lib/api's
 // CapacityReport; durationMs is optional until the benchmark records it.
 type Capacity struct {
 	Source string        `json:"source"`
@@ -51,7 +51,7 @@ func LoadCapacity(path string) (*Capacity, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s does not exist: the commerce benchmark writes each route's measured DynamoDB "+
-			"capacity there (go test ./functions/api -run TestCapacityAndAccess -update); the cost preview prices "+
+			"capacity there (go test ./functions/lib/api -run TestCapacityAndAccess -update); the cost preview prices "+
 			"usage from those measurements and does not guess them. Use -fixed-only for the fixed costs alone", path)
 	}
 	if err != nil {

@@ -13,10 +13,10 @@ import (
 	"slices"
 	"strings"
 
+	"shopstack/contract/iam"
+	"shopstack/contract/routes"
+	"shopstack/contract/schema"
 	"shopstack/engine"
-	"shopstack/functions/routes"
-	"shopstack/functions/schema"
-	"shopstack/functions/services"
 )
 
 // Kind says whether a line is paid whatever the traffic (fixed) or grows with it (usage).
@@ -240,7 +240,7 @@ func (m *model) traffic() error {
 		if !rc.HasDuration {
 			untimed = append(untimed, key)
 		}
-		svc, ok := services.Get(route.Function)
+		svc, ok := iam.Get(route.Function)
 		if !ok {
 			return fmt.Errorf("route %s: no service %s", key, route.Function)
 		}
@@ -300,8 +300,8 @@ func (m *model) tablesDeclared() []error {
 	return problems
 }
 
-// tablesOf lists the tables a service reads and the tables it writes, from package services.
-func tablesOf(svc services.Service) (reads, writes []string) {
+// tablesOf lists the tables a service reads and the tables it writes, from package iam.
+func tablesOf(svc iam.Service) (reads, writes []string) {
 	for _, access := range svc.Tables {
 		for _, a := range access.Actions {
 			switch strings.TrimPrefix(a, "dynamodb:") {

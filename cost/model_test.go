@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"shopstack/contract/routes"
+	"shopstack/contract/schema"
 	"shopstack/engine"
-	"shopstack/functions/routes"
-	"shopstack/functions/schema"
 )
 
 func testBook(t *testing.T) *Book {

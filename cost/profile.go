@@ -10,8 +10,8 @@ import (
 	"slices"
 	"strings"
 
-	"shopstack/functions/routes"
-	"shopstack/functions/schema"
+	"shopstack/contract/routes"
+	"shopstack/contract/schema"
 )
 
 // ProfileKey is the config key holding the traffic profile (declared in Pulumi.yaml).

@@ -16,7 +16,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"shopstack/functions/routes"
+	"shopstack/contract/routes"
 )
 
 // StageName is the API's one stage; URLs end in /v1/.

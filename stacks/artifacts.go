@@ -9,11 +9,11 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"shopstack/functions/build"
+	"shopstack/lambdabuild"
 )
 
 // Artifacts are the built function archives, by function folder name.
-type Artifacts map[string]build.Artifact
+type Artifacts map[string]lambdabuild.Artifact
 
 var (
 	builtMu sync.Mutex
@@ -26,7 +26,7 @@ var (
 // several times (the offline engine's plans and tests) builds once: the sources do not change
 // under a running process, and a later call reports each function as that build left it.
 func BuildFunctions(ctx context.Context, progress func(line string)) (Artifacts, error) {
-	builder, err := build.New(".", build.Lambda)
+	builder, err := lambdabuild.New(".", lambdabuild.Lambda)
 	if err != nil {
 		return nil, fmt.Errorf("build functions: %w", err)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"shopstack/functions/services"
+	"shopstack/contract/iam"
 )
 
 // ConcurrencySettings guard the functions' concurrency: a reserved share per function, and
@@ -39,7 +39,7 @@ func readConcurrencySettings(r *reader) ConcurrencySettings {
 // provisioned concurrency fits its reservation.
 func (c ConcurrencySettings) validate(bad func(key, format string, args ...any)) {
 	functions := []string{"counter"}
-	for _, s := range services.All() {
+	for _, s := range iam.All() {
 		functions = append(functions, s.Name)
 	}
 	for _, fn := range slices.Sorted(maps.Keys(c.Reserved)) {

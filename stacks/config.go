@@ -12,7 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
-	"shopstack/functions/consumer"
+	"shopstack/functions/lib/consumer"
 )
 
 // configNamespace is the project's config namespace: keys are set as shopstack:<key>.

@@ -10,9 +10,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"shopstack/functions/consumer"
-	"shopstack/functions/pipeline"
-	"shopstack/functions/schema"
+	"shopstack/contract/schema"
+	"shopstack/functions/lib/consumer"
+	"shopstack/functions/lib/pipeline"
 )
 
 // EventConsumerArgs declares one consumer of the event pipeline.

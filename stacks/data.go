@@ -10,7 +10,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"shopstack/functions/schema"
+	"shopstack/contract/schema"
 )
 
 // RegionProvider is a configured region and the explicit provider that deploys into it.

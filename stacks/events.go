@@ -11,8 +11,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"shopstack/functions/pipeline"
-	"shopstack/functions/schema"
+	"shopstack/contract/schema"
+	"shopstack/functions/lib/pipeline"
 )
 
 // EventsArgs is what one region's event pipeline needs. Every region has one, and only the writer

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"shopstack/functions/openapi"
-	"shopstack/functions/routes"
+	"shopstack/contract/openapi"
+	"shopstack/contract/routes"
 )
 
 // InjectRequestModels adds, to the API definition RestAPI generates for its REST API (its body),

@@ -12,7 +12,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"shopstack/functions/schema"
+	"shopstack/contract/schema"
 )
 
 // Platform is what one stack built, for main and for the tests.

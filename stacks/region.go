@@ -9,9 +9,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"shopstack/functions/routes"
-	"shopstack/functions/schema"
-	"shopstack/functions/services"
+	"shopstack/contract/iam"
+	"shopstack/contract/routes"
+	"shopstack/contract/schema"
 )
 
 // RegionArgs is what one regional deployment needs.
@@ -116,7 +116,7 @@ func NewRegion(ctx *pulumi.Context, name string, args *RegionArgs, opts ...pulum
 // other region.
 func (r *Region) alarmsArgs(ctx *pulumi.Context, args *RegionArgs) *AlarmsArgs {
 	functions := []string{physicalName(ctx, counter)}
-	for _, svc := range services.All() {
+	for _, svc := range iam.All() {
 		functions = append(functions, physicalName(ctx, svc.Name))
 	}
 	for _, fn := range pipelineFunctions() {
@@ -155,7 +155,7 @@ func (r *Region) functions(ctx *pulumi.Context, name string, args *RegionArgs) e
 	if err != nil {
 		return err
 	}
-	for _, svc := range services.All() {
+	for _, svc := range iam.All() {
 		publish := svc.Name == routes.Checkout && args.Concurrency.Provisioned.Enabled()
 		fn, err := r.function(ctx, name, svc.Name, args, r.serviceEnvironment(svc, args), r.servicePermissions(svc, args), publish)
 		if err != nil {
@@ -188,7 +188,7 @@ func (r *Region) function(ctx *pulumi.Context, name, folder string, args *Region
 
 // serviceEnvironment names the function's tables, and the writer region for functions that write
 // stock or orders.
-func (r *Region) serviceEnvironment(svc services.Service, args *RegionArgs) pulumi.StringMap {
+func (r *Region) serviceEnvironment(svc iam.Service, args *RegionArgs) pulumi.StringMap {
 	var tables []string
 	for _, access := range svc.Tables {
 		tables = append(tables, access.Table)
@@ -206,7 +206,7 @@ func (r *Region) serviceEnvironment(svc services.Service, args *RegionArgs) pulu
 // servicePermissions grants exactly the DynamoDB actions the service's code calls, on its tables
 // (and their indexes where it queries them) in this region, and in the writer region where it
 // writes there; plus use of those regions' table keys.
-func (r *Region) servicePermissions(svc services.Service, args *RegionArgs) []Statement {
+func (r *Region) servicePermissions(svc iam.Service, args *RegionArgs) []Statement {
 	regions := []string{args.Region}
 	if svc.WriterRegionWrites && args.WriterRegion != args.Region {
 		regions = append(regions, args.WriterRegion)

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"shopstack/contract/routes"
 	"shopstack/engine"
-	"shopstack/functions/routes"
 	"shopstack/stacks"
 )
 

@@ -17,7 +17,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 
 	"shopstack/engine"
-	"shopstack/functions/consumer"
+	"shopstack/functions/lib/consumer"
 )
 
 // TestInvalidConfigRegistersNothing: each bad value fails the program before any resource

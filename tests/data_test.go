@@ -14,7 +14,7 @@ const (
 )
 
 // expectedTables is the schema as the stack must declare it, written out independently of
-// functions/schema so that a change there shows up here.
+// contract/schema so that a change there shows up here.
 var expectedTables = map[string]struct {
 	hashKey, rangeKey, ttl string
 	indexes                map[string][2]string // name -> hash, range

@@ -18,7 +18,7 @@ func TestFunctionsCommandLinksNoPulumi(t *testing.T) {
 	out, err := cmd.Output()
 	require.NoError(t, err)
 	deps := strings.Fields(string(out))
-	require.Contains(t, deps, "shopstack/functions/build")
+	require.Contains(t, deps, "shopstack/lambdabuild")
 	for _, dep := range deps {
 		assert.False(t, strings.HasPrefix(dep, "github.com/pulumi/"), "cmd/functions depends on %s", dep)
 		assert.NotEqual(t, "shopstack/stacks", dep)

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"shopstack/functions/build"
-	"shopstack/functions/localinvoke"
+	"shopstack/dev/localinvoke"
+	"shopstack/lambdabuild"
 )
 
 // TestCounterBinaryThroughRuntimeAPI builds the counter for this machine and invokes the binary
@@ -19,7 +19,7 @@ import (
 func TestCounterBinaryThroughRuntimeAPI(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	builder, err := build.New(root, build.Host)
+	builder, err := lambdabuild.New(root, lambdabuild.Host)
 	require.NoError(t, err)
 	art, err := builder.Build(ctx, "counter")
 	require.NoError(t, err)
@@ -64,7 +64,7 @@ func TestCounterBinaryThroughRuntimeAPI(t *testing.T) {
 func TestServiceBinaryAnswersThroughRuntimeAPI(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	builder, err := build.New(root, build.Host)
+	builder, err := lambdabuild.New(root, lambdabuild.Host)
 	require.NoError(t, err)
 	art, err := builder.Build(ctx, "catalog")
 	require.NoError(t, err)

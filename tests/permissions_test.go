@@ -11,7 +11,7 @@ import (
 )
 
 // expectedPermissions is, per service function, exactly the DynamoDB actions its code calls on
-// each table. It is written out here, not derived from functions/services, so that widening a
+// each table. It is written out here, not derived from contract/iam, so that widening a
 // policy (or the code's needs) must be done in two places and reviewed.
 var expectedPermissions = map[string]map[string][]string{
 	"catalog": {

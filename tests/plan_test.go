@@ -21,7 +21,7 @@ import (
 
 	"shopstack/engine"
 	"shopstack/engine/plan"
-	"shopstack/functions/build"
+	"shopstack/lambdabuild"
 	"shopstack/stacks"
 )
 
@@ -352,7 +352,7 @@ func TestCommittedDiagramsAreCurrent(t *testing.T) {
 // status and leaves out of the diagnostics summary (pkg/v3 backend/display skips ephemeral
 // payloads there).
 func TestBuildProgressIsShown(t *testing.T) {
-	builder, err := build.New(root, build.Lambda)
+	builder, err := lambdabuild.New(root, lambdabuild.Lambda)
 	require.NoError(t, err)
 	names, err := builder.Functions(context.Background())
 	require.NoError(t, err)

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"shopstack/functions/routes"
+	"shopstack/contract/routes"
 )
 
 // TestRequestValidation reads the REST API's body as our transform leaves it and checks that API

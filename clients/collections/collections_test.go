@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"shopstack/clients/npmtest"
-	"shopstack/functions/openapi"
+	"shopstack/contract/openapi"
 )
 
 type imported struct {

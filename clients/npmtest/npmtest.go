@@ -1,6 +1,6 @@
 // Package npmtest installs the pinned npm tools a Go test drives (openapi-typescript, tsc,
 // playwright-core, amazon-cognito-identity-js) from the folder's package-lock.json with npm ci,
-// as functions/dynamotest/install.sh does for DynamoDB Local, so `go test` needs no prior step.
+// as dev/dynamolocal/install.sh does for DynamoDB Local, so `go test` needs no prior step.
 package npmtest
 
 import (

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"shopstack/clients/npmtest"
-	"shopstack/functions/openapi"
+	"shopstack/contract/openapi"
 )
 
 // root is the repository root seen from this folder, where openapi.File is relative to.

@@ -13,7 +13,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"shopstack/functions/local"
+	"shopstack/dev/local"
 )
 
 func main() {

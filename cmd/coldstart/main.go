@@ -13,7 +13,7 @@ import (
 	"os"
 	"os/signal"
 
-	"shopstack/functions/coldstart"
+	"shopstack/dev/coldstart"
 )
 
 func main() {

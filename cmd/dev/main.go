@@ -17,8 +17,8 @@ import (
 	"syscall"
 	"time"
 
-	"shopstack/functions/dynamotest"
-	"shopstack/functions/local"
+	"shopstack/dev/dynamolocal"
+	"shopstack/dev/local"
 )
 
 func main() {
@@ -37,7 +37,7 @@ func main() {
 }
 
 func run(ctx context.Context, log *slog.Logger, port, dynamoPort int, stack, outputs string) error {
-	root, err := dynamotest.ModuleRoot()
+	root, err := dynamolocal.ModuleRoot()
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"os"
 
-	"shopstack/functions/build"
+	"shopstack/lambdabuild"
 )
 
 func main() {
@@ -19,7 +19,7 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	builder, err := build.New(".", build.Lambda)
+	builder, err := lambdabuild.New(".", lambdabuild.Lambda)
 	if err != nil {
 		return err
 	}

@@ -12,8 +12,8 @@ import (
 	"os"
 	"os/signal"
 
-	"shopstack/functions/build"
-	"shopstack/functions/localinvoke"
+	"shopstack/dev/localinvoke"
+	"shopstack/lambdabuild"
 )
 
 func main() {
@@ -29,7 +29,7 @@ func main() {
 }
 
 func run(ctx context.Context, fn string, payload []byte) error {
-	builder, err := build.New(".", build.Host)
+	builder, err := lambdabuild.New(".", lambdabuild.Host)
 	if err != nil {
 		return err
 	}

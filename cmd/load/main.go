@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"shopstack/functions/local"
+	"shopstack/dev/local"
 )
 
 func main() {

@@ -1,4 +1,4 @@
-// Command openapi writes the API's OpenAPI document (functions/openapi) to a file, and the curl
+// Command openapi writes the API's OpenAPI document (contract/openapi) to a file, and the curl
 // example per route into the marked section of a README.
 //
 //	make openapi    # go run ./cmd/openapi -o $(OPENAPI) -readme functions/README.md
@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"os"
 
-	"shopstack/functions/openapi"
+	"shopstack/contract/openapi"
 )
 
 func main() {

@@ -16,7 +16,7 @@ import (
 	"strconv"
 	"strings"
 
-	"shopstack/functions/openapi"
+	"shopstack/contract/openapi"
 )
 
 // Screenshot is where the Chromium test leaves its picture of the page, relative to the repository

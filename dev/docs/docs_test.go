@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"shopstack/clients/npmtest"
-	"shopstack/functions/openapi"
+	"shopstack/contract/openapi"
 )
 
 // TestDocsPageListsEveryRoute loads /docs in headless Chromium, served as make dev serves it (docs

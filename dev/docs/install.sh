@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what /docs and its browser test need: swagger-ui-dist and playwright-core, pinned in
 # package-lock.json; with the argument "browser", a Chromium too (Debian's chromium) (playwright-core drives it:
-# no browser download). Like functions/dynamotest/install.sh installs Java: apt-get only on CI
+# no browser download). Like dev/dynamolocal/install.sh installs Java: apt-get only on CI
 # (CI=true) or as root, otherwise it says what to install. Safe to run again.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

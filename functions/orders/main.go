@@ -4,10 +4,10 @@ package main
 import (
 	"log/slog"
 
-	"shopstack/functions/api"
-	"shopstack/functions/serve"
-	"shopstack/functions/shop"
-	"shopstack/functions/store"
+	"shopstack/functions/lib/api"
+	"shopstack/functions/lib/serve"
+	"shopstack/functions/lib/shop"
+	"shopstack/functions/lib/store"
 )
 
 func main() {

@@ -13,9 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"shopstack/functions/awsenv"
-	"shopstack/functions/schema"
-	"shopstack/functions/stream"
+	"shopstack/contract/schema"
+	"shopstack/functions/lib/awsenv"
+	"shopstack/functions/lib/stream"
 )
 
 func main() {

@@ -3,8 +3,8 @@
 package main
 
 import (
-	"shopstack/functions/consumer"
-	"shopstack/functions/pipeline"
+	"shopstack/functions/lib/consumer"
+	"shopstack/functions/lib/pipeline"
 )
 
 func main() {

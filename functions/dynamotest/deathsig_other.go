@@ -1,9 +1,0 @@
-//go:build !linux
-
-package dynamotest
-
-import "os/exec"
-
-// setDeathSignal has no portable equivalent off Linux; Main still stops the server
-// when the tests finish.
-func setDeathSignal(*exec.Cmd) {}

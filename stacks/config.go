@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"shopstack/contract"
+
 	"errors"
 	"fmt"
 	"maps"
@@ -11,8 +13,6 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
-
-	"shopstack/functions/lib/consumer"
 )
 
 // configNamespace is the project's config namespace: keys are set as shopstack:<key>.
@@ -359,9 +359,9 @@ func (e EventSettings) validate(bad func(key, format string, args ...any)) {
 	if e.MaxReceiveCount < 1 || e.MaxReceiveCount > 1000 {
 		bad("eventMaxReceiveCount", "%d is out of range; use 1 to 1000 (an SQS redrive policy's maxReceiveCount)", e.MaxReceiveCount)
 	}
-	if e.ArchiveRetentionDays < 1 || e.ArchiveRetentionDays > consumer.RetentionDays {
+	if e.ArchiveRetentionDays < 1 || e.ArchiveRetentionDays > contract.LedgerRetentionDays {
 		bad("eventArchiveRetentionDays", "%d is out of range; use 1 to %d: the consumers' ledger remembers handled events %d days, "+
-			"and replaying an archived event it has forgotten would notify customers again", e.ArchiveRetentionDays, consumer.RetentionDays, consumer.RetentionDays)
+			"and replaying an archived event it has forgotten would notify customers again", e.ArchiveRetentionDays, contract.LedgerRetentionDays, contract.LedgerRetentionDays)
 	}
 	if e.IteratorAgeAlarmMs < 1 {
 		bad("alarmIteratorAgeMs", "%d must be a positive integer", e.IteratorAgeAlarmMs)

@@ -10,9 +10,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"shopstack/contract"
 	"shopstack/contract/schema"
-	"shopstack/functions/lib/consumer"
-	"shopstack/functions/lib/pipeline"
 )
 
 // EventConsumerArgs declares one consumer of the event pipeline.
@@ -73,7 +72,7 @@ func newEventConsumer(ctx *pulumi.Context, name string, args *EventConsumerArgs,
 		return nil, fail("archive", err)
 	}
 	env := args.Data.Environment(schema.ProcessedEvents)
-	env[consumer.TopicEnv] = args.Topic.Arn
+	env[contract.TopicEnv] = args.Topic.Arn
 	c.Function, err = NewFunction(ctx, name, &FunctionArgs{
 		FunctionName:     physicalName(ctx, args.Name),
 		Archive:          archive,
@@ -146,7 +145,7 @@ func (c *EventConsumer) queues(ctx *pulumi.Context, name string, args *EventCons
 // dropped. Each queue's policy lets only this rule send to it.
 func (c *EventConsumer) rule(ctx *pulumi.Context, name string, args *EventConsumerArgs) error {
 	fail := func(step string, err error) error { return fmt.Errorf("%s %s: %w", args.Name, step, err) }
-	pattern, err := json.Marshal(map[string]any{"source": []string{pipeline.Source}, "detail-type": args.Types})
+	pattern, err := json.Marshal(map[string]any{"source": []string{contract.EventSource}, "detail-type": args.Types})
 	if err != nil {
 		return fail("rule pattern", err)
 	}

@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"shopstack/contract"
+
 	"encoding/json"
 	"fmt"
 
@@ -12,7 +14,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"shopstack/contract/schema"
-	"shopstack/functions/lib/pipeline"
 )
 
 // EventsArgs is what one region's event pipeline needs. Every region has one, and only the writer
@@ -77,8 +78,8 @@ var eventConsumers = []struct {
 	types        []string
 	admin        bool // publishes to the admin topic, else to the customer topic
 }{
-	{name: "notifications", folder: "notifications", types: []string{pipeline.TypeOrderPlaced, pipeline.TypeOrderCancelled}},
-	{name: "stock-alerts", folder: "stockalerts", types: []string{pipeline.TypeStockLow}, admin: true},
+	{name: "notifications", folder: "notifications", types: []string{contract.EventOrderPlaced, contract.EventOrderCancelled}},
+	{name: "stock-alerts", folder: "stockalerts", types: []string{contract.EventStockLow}, admin: true},
 }
 
 // publisher is the function folder (and logical name) of the stream publisher.
@@ -178,7 +179,7 @@ func (e *Events) publisher(ctx *pulumi.Context, name string, args *EventsArgs, t
 	}
 	var streams pulumi.StringArray
 	env := args.Data.Environment(streamTables...)
-	env["EVENT_BUS_NAME"] = e.Bus.Name
+	env[contract.EventBusEnv] = e.Bus.Name
 	env[schema.FailuresQueueEnv] = e.PublishFailures.Url
 	for _, table := range streamTables {
 		// The streams of the table's copy in this region, by the table's ARN: a replica's stream

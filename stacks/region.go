@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"shopstack/contract"
+
 	"fmt"
 	"slices"
 	"strings"
@@ -53,10 +55,10 @@ type Region struct {
 }
 
 // WriterRegionEnv tells a function where stock and orders are written.
-const WriterRegionEnv = "WRITER_REGION"
+const WriterRegionEnv = contract.WriterRegionEnv
 
 // AllowedOriginsEnv carries the CORS origins to the handlers, comma-separated.
-const AllowedOriginsEnv = "ALLOWED_ORIGINS"
+const AllowedOriginsEnv = contract.AllowedOriginsEnv
 
 // NewRegion declares one region: its alarm topic first (every component alarms on what it owns),
 // then the functions, the API in front of them and the edge in front of the API. opts must carry

@@ -21,7 +21,6 @@ import (
 	"sync"
 
 	"shopstack/contract/routes"
-	"shopstack/functions/lib/api"
 )
 
 // Version is the document's info.version; raise it when the contract changes incompatibly.
@@ -208,7 +207,7 @@ func build(table []routes.Route) (*document, error) {
 			Version: Version,
 			Description: "The shopstack HTTP API, generated from the route table (functions/routes) and the Go types by `make openapi`. " +
 				"The base URL is the stack output apiUrl (`make dev`: http://127.0.0.1:3001/). Amounts are integer minor units; times are UTC RFC 3339. " +
-				"Request bodies are JSON objects of at most " + strconv.Itoa(api.MaxBodyBytes) + " bytes with no unknown fields.",
+				"Request bodies are JSON objects of at most " + strconv.Itoa(routes.MaxBodyBytes) + " bytes with no unknown fields.",
 		},
 		Paths: map[string]pathItem{},
 		Components: components{
@@ -220,7 +219,7 @@ func build(table []routes.Route) (*document, error) {
 			}},
 		},
 	}
-	errRef, err := res.schema(reflect.TypeFor[api.ErrorBody]())
+	errRef, err := res.schema(reflect.TypeFor[routes.ErrorBody]())
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +262,7 @@ func build(table []routes.Route) (*document, error) {
 			}
 			res.components[t.Name()] = s
 			op.RequestBody = &requestBody{
-				Description: "A JSON object of at most " + strconv.Itoa(api.MaxBodyBytes) + " bytes, with no other fields.",
+				Description: "A JSON object of at most " + strconv.Itoa(routes.MaxBodyBytes) + " bytes, with no other fields.",
 				Required:    true,
 				Content:     map[string]mediaType{jsonType: {Schema: &Schema{Ref: "#/components/schemas/" + t.Name()}}},
 			}

@@ -1,7 +1,8 @@
 package openapi
 
 import (
-	"shopstack/functions/lib/api"
+	"shopstack/contract/routes"
+
 	"shopstack/functions/lib/shop"
 )
 
@@ -15,7 +16,7 @@ type operation struct {
 	answers []answer // route-specific statuses; they replace a derived answer of the same status
 }
 
-// answer is one documented status; a nil body means api.ErrorBody.
+// answer is one documented status; a nil body means routes.ErrorBody.
 type answer struct {
 	status int
 	why    string
@@ -59,6 +60,6 @@ var operations = map[string]operation{
 	"POST /orders/{orderId}/cancel": {id: "cancelOrder", status: 200, body: shop.Order{}, answers: []answer{
 		{status: 404, why: "The caller has no order with this id."},
 		{status: 409, why: "The order is no longer placed (it shipped or was cancelled), or restocking it would take a product's stock above the maximum."}}},
-	"GET /health": {id: "health", status: 200, body: api.HealthStatus{}, answers: []answer{
-		{status: 503, why: "This region's table does not answer; Route 53 fails over.", body: api.HealthStatus{}}}},
+	"GET /health": {id: "health", status: 200, body: routes.HealthStatus{}, answers: []answer{
+		{status: 503, why: "This region's table does not answer; Route 53 fails over.", body: routes.HealthStatus{}}}},
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"shopstack/contract/routes"
-	"shopstack/functions/lib/api"
 	"shopstack/functions/lib/shop"
 )
 
@@ -147,9 +146,9 @@ var descriptions = map[reflect.Type]string{
 	reflect.TypeFor[shop.CartLine]():  "One priced line of a cart; inStock says whether the quantity is available now.",
 	reflect.TypeFor[shop.Order]():     "A placed checkout, with the lines and prices as they were when it was placed.",
 	reflect.TypeFor[shop.OrderLine](): "One product of an order at the price it was sold for.",
-	reflect.TypeFor[api.ErrorBody](): "The one shape of every error, from a function or from API Gateway itself. error.code is stable for programs: " +
+	reflect.TypeFor[routes.ErrorBody](): "The one shape of every error, from a function or from API Gateway itself. error.code is stable for programs: " +
 		"a function's code in lower case (" + strings.Join([]string{shop.EINVALID, shop.EUNAUTHORIZED, shop.EFORBIDDEN, shop.ENOTFOUND,
 		shop.ECONFLICT, shop.EOUTOFSTOCK, shop.EUNPROCESSABLE, shop.EUNAVAILABLE, shop.ETIMEOUT, shop.EINTERNAL}, ", ") + ") " +
 		"or API Gateway's response type in upper case (UNAUTHORIZED, BAD_REQUEST_BODY, THROTTLED, ...); error.message is for the developer.",
-	reflect.TypeFor[api.HealthStatus](): `Region health: status is "ok" or "unavailable".`,
+	reflect.TypeFor[routes.HealthStatus](): `Region health: status is "ok" or "unavailable".`,
 }

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"shopstack/contract"
+
 	"context"
 	"fmt"
 	"log/slog"
@@ -31,7 +33,7 @@ func main() {
 // open builds the publisher from its environment: EVENT_BUS_NAME, ORDERS_TABLE, PRODUCTS_TABLE,
 // and FAILURES_QUEUE_URL (schema.FailuresQueueEnv), the queue where it parks what it cannot publish.
 func open(ctx context.Context, log *slog.Logger) (*stream.Publisher, error) {
-	env, err := requireEnv("EVENT_BUS_NAME", "ORDERS_TABLE", "PRODUCTS_TABLE", schema.FailuresQueueEnv)
+	env, err := requireEnv(contract.EventBusEnv, "ORDERS_TABLE", "PRODUCTS_TABLE", schema.FailuresQueueEnv)
 	if err != nil {
 		return nil, err
 	}

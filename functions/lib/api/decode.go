@@ -1,6 +1,8 @@
 package api
 
 import (
+	"shopstack/contract/routes"
+
 	"encoding"
 	"encoding/base64"
 	"encoding/json"
@@ -15,8 +17,8 @@ import (
 	"shopstack/functions/lib/shop"
 )
 
-// MaxBodyBytes bounds a request body; API Gateway allows far more, the API needs far less.
-const MaxBodyBytes = 16 << 10
+// MaxBodyBytes bounds a request body (contract/routes).
+const MaxBodyBytes = routes.MaxBodyBytes
 
 // Decode parses a JSON request body into a T: exactly one JSON object, no unknown
 // fields, values of the declared types. Keys must match the json names exactly, as the

@@ -50,16 +50,12 @@ var retryAfterOf = map[string]string{
 // the function in the middle of its work with no answer to the client.
 const AnswerReserve = 500 * time.Millisecond
 
-// ErrorBody is the one shape of every error response.
-type ErrorBody struct {
-	Error ErrorDetail `json:"error"`
-}
-
-// ErrorDetail carries a stable code and a message for the developer.
-type ErrorDetail struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
+// ErrorBody and ErrorDetail are the route table's error shape (contract/routes), named here
+// for the handlers.
+type (
+	ErrorBody   = routes.ErrorBody
+	ErrorDetail = routes.ErrorDetail
+)
 
 // request is what an endpoint sees: the event and the caller it came from.
 type request struct {

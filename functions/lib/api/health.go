@@ -9,11 +9,8 @@ import (
 	"shopstack/functions/lib/shop"
 )
 
-// HealthStatus is the body of GET /health, for Route 53 health checks and people.
-type HealthStatus struct {
-	Status string `json:"status"` // "ok" or "unavailable"
-	Region string `json:"region"`
-}
+// HealthStatus is the body of GET /health (contract/routes).
+type HealthStatus = routes.HealthStatus
 
 // NewHealth returns the handler of the health function, which reports for region.
 func NewHealth(h *shop.Health, region string, log *slog.Logger) (*Handler, error) {

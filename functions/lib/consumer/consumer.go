@@ -4,6 +4,8 @@
 package consumer
 
 import (
+	"shopstack/contract"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,7 +26,7 @@ import (
 )
 
 // TopicEnv names the environment variable carrying the ARN of the consumer's topic.
-const TopicEnv = "TOPIC_ARN"
+const TopicEnv = contract.TopicEnv
 
 // Handler consumes batches of SQS messages whose bodies are EventBridge events.
 type Handler struct {

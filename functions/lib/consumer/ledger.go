@@ -1,6 +1,8 @@
 package consumer
 
 import (
+	"shopstack/contract"
+
 	"context"
 	"errors"
 	"fmt"
@@ -27,7 +29,7 @@ var _ LedgerClient = (*dynamodb.Client)(nil)
 // long as the bus archive keeps events (the stack refuses eventArchiveRetentionDays above it),
 // so replaying the archive never notifies twice. A claim is written after the event was
 // archived, so its expiry is never earlier than the archived event's.
-const RetentionDays = 30
+const RetentionDays = contract.LedgerRetentionDays
 
 // Retention is RetentionDays as a duration.
 const Retention = RetentionDays * 24 * time.Hour

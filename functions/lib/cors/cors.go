@@ -5,6 +5,8 @@
 package cors
 
 import (
+	"shopstack/contract"
+
 	"context"
 	"net/http"
 	"slices"
@@ -17,7 +19,7 @@ import (
 
 // EnvVar carries the allowed origins to a function, comma-separated; it is the
 // variable the stack sets (stacks.AllowedOriginsEnv).
-const EnvVar = "ALLOWED_ORIGINS"
+const EnvVar = contract.AllowedOriginsEnv
 
 // AllowHeaders are the request headers the API reads; API Gateway's own error responses
 // allow the same.

@@ -11,16 +11,18 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"shopstack/contract"
 )
 
 // Source is the EventBridge source of every shop event.
-const Source = "shopstack.shop"
+const Source = contract.EventSource
 
 // Event types, used as the EventBridge detail-type.
 const (
-	TypeOrderPlaced    = "OrderPlaced"
-	TypeOrderCancelled = "OrderCancelled"
-	TypeStockLow       = "StockLow"
+	TypeOrderPlaced    = contract.EventOrderPlaced
+	TypeOrderCancelled = contract.EventOrderCancelled
+	TypeStockLow       = contract.EventStockLow
 )
 
 // Types lists every event type the publisher emits.

@@ -3,6 +3,8 @@
 package store
 
 import (
+	"shopstack/contract"
+
 	"context"
 	"errors"
 	"fmt"
@@ -76,7 +78,7 @@ func Open(ctx context.Context, service string) (*DB, error) {
 	}
 	reader := dynamodb.NewFromConfig(cfg, WithRetryPolicy)
 	writer := reader
-	if wr := os.Getenv("WRITER_REGION"); wr != "" && wr != cfg.Region {
+	if wr := os.Getenv(contract.WriterRegionEnv); wr != "" && wr != cfg.Region {
 		writer = dynamodb.NewFromConfig(cfg, WithRetryPolicy, func(o *dynamodb.Options) { o.Region = wr })
 	}
 	return New(reader, writer, tables), nil

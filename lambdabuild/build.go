@@ -1,4 +1,4 @@
-// Package build turns a function folder into a Lambda deployment archive for the provided.al2023
+// Package lambdabuild turns a function folder into a Lambda deployment archive for the provided.al2023
 // runtime: a static binary named bootstrap, zipped so that the same source always gives the same
 // bytes. Archives are cached by a content hash of everything that goes into the binary, so an
 // unchanged function is neither rebuilt nor shown as changed by `pulumi preview`.
@@ -14,15 +14,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	gobuild "go/build"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"shopstack/contract"
 )
 
 // Target is the platform a binary is built for.
@@ -93,34 +95,10 @@ func ModuleRoot(dir string) (string, error) {
 	}
 }
 
-// Functions lists the deployable function folders under functions/: those whose package is main
-// for the target. The go/build package reads the package clauses as the go command does, in
-// milliseconds: a `go list ./functions/...` loads every library under functions/ too and took
-// seconds of every warm plan.
+// Functions lists the deployable functions: contract.Lambdas, each a main package under
+// functions/, sorted.
 func (b *Builder) Functions(ctx context.Context) ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(b.Root, "functions"))
-	if err != nil {
-		return nil, fmt.Errorf("list functions: %w", err)
-	}
-	bctx := gobuild.Default
-	bctx.GOOS, bctx.GOARCH, bctx.CgoEnabled, bctx.BuildTags = b.Target.GOOS, b.Target.GOARCH, false, []string{"lambda.norpc"}
-	var names []string
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		p, err := bctx.ImportDir(filepath.Join(b.Root, "functions", e.Name()), 0)
-		var noGo *gobuild.NoGoError
-		switch {
-		case errors.As(err, &noGo):
-			continue
-		case err != nil:
-			return nil, fmt.Errorf("list functions: %w", err)
-		case p.Name == "main":
-			names = append(names, e.Name())
-		}
-	}
-	return names, nil
+	return slices.Sorted(slices.Values(contract.Lambdas)), nil
 }
 
 // Build returns the archive of functions/<name>, building it unless the cache already holds one

@@ -17,7 +17,7 @@ import (
 )
 
 // readme holds the generated curl examples.
-const readme = "../README.md"
+const readme = "../../functions/README.md"
 
 func TestCurlExamplesAreCurrent(t *testing.T) {
 	text, err := os.ReadFile(readme)

@@ -19,7 +19,7 @@ func TestTable(t *testing.T) {
 		assert.Contains(t, []string{"GET", "POST", "PUT", "DELETE"}, r.Method, k)
 		assert.Contains(t, []Access{Public, SignedIn, Admin}, r.Access, k)
 		assert.NotEmpty(t, r.Summary, k)
-		_, err := os.Stat(filepath.Join("..", r.Function, "main.go"))
+		_, err := os.Stat(filepath.Join("..", "..", "functions", r.Function, "main.go"))
 		assert.NoError(t, err, "%s: function folder", k)
 		if r.Method == "GET" || r.Method == "DELETE" {
 			assert.Nil(t, r.Body, "%s takes no body", k)

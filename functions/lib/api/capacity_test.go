@@ -22,7 +22,7 @@ import (
 var update = flag.Bool("update", false, "rewrite ../capacity.json with the capacity DynamoDB Local reports")
 
 const (
-	capacityFile = "../capacity.json"
+	capacityFile = "../../capacity.json"
 	// capacitySource is the capacity file's source text: how its figures were produced.
 	capacitySource = "go test ./functions/lib/api -run TestCapacityAndAccess -update (DynamoDB Local, ReturnConsumedCapacity TOTAL, on-demand tables; " +
 		"durationMs: median handler duration of 20 requests after one warm-up, rounded up to a whole ms, against DynamoDB Local, " +

@@ -9,7 +9,7 @@ package contract
 // The builder builds exactly these; the layout check refuses any other folder under functions/
 // but lib.
 var Lambdas = []string{
-	"cart", "catalog", "checkout", "counter", "health", "notifications", "orders", "publisher", "stockalerts",
+	"cart", "catalog", "checkout", "counter", "health", "notifications", "orders", "publisher", "stock-alerts",
 }
 
 // Environment variables the stack sets on functions and the functions read.
@@ -33,6 +33,28 @@ const (
 	EventOrderCancelled = "OrderCancelled"
 	EventStockLow       = "StockLow"
 )
+
+// The pipeline's SNS topics, by the names their components carry.
+const (
+	// CustomerTopic carries messages to customers (order confirmations, cancellations).
+	CustomerTopic = "customer-notifications"
+	// AdminTopic carries alerts to the shop's admins.
+	AdminTopic = "admin-alerts"
+)
+
+// Consumer is one consumer of the event pipeline: Name is its Lambda (of Lambdas) and its
+// component; its bus rule matches Types; it publishes to Topic.
+type Consumer struct {
+	Name  string
+	Types []string
+	Topic string
+}
+
+// Consumers are the pipeline's consumers. The stack declares each, and make dev runs each.
+var Consumers = []Consumer{
+	{Name: "notifications", Types: []string{EventOrderPlaced, EventOrderCancelled}, Topic: CustomerTopic},
+	{Name: "stock-alerts", Types: []string{EventStockLow}, Topic: AdminTopic},
+}
 
 // LedgerRetentionDays is how long a consumer remembers a handled event: longer than a message
 // can live in a queue (4 days) or wait in its dead-letter queue for a redrive (14 days), and at

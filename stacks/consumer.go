@@ -17,7 +17,6 @@ import (
 // EventConsumerArgs declares one consumer of the event pipeline.
 type EventConsumerArgs struct {
 	Name   string   // logical name: the AWS names of its queue, rule and function derive from it
-	Folder string   // the function's folder under functions/
 	Types  []string // the event types (detail-types) it takes
 	Bus    *cloudwatch.EventBus
 	Topic  *sns.Topic // where the function publishes
@@ -67,7 +66,7 @@ func newEventConsumer(ctx *pulumi.Context, name string, args *EventConsumerArgs,
 	if err := c.rule(ctx, name, args); err != nil {
 		return nil, err
 	}
-	archive, err := args.Artifacts.Archive(args.Folder)
+	archive, err := args.Artifacts.Archive(args.Name)
 	if err != nil {
 		return nil, fail("archive", err)
 	}

@@ -1,8 +1,6 @@
 package stacks
 
 import (
-	"shopstack/contract"
-
 	"encoding/json"
 	"fmt"
 
@@ -13,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"shopstack/contract"
 	"shopstack/contract/schema"
 )
 
@@ -72,16 +71,6 @@ var streamFilters = map[string][]string{
 // streamTables are the tables the publisher reads, in order.
 var streamTables = []string{schema.Orders, schema.Products}
 
-// eventConsumers are the consumers: logical name, function folder and the event types it takes.
-var eventConsumers = []struct {
-	name, folder string
-	types        []string
-	admin        bool // publishes to the admin topic, else to the customer topic
-}{
-	{name: "notifications", folder: "notifications", types: []string{contract.EventOrderPlaced, contract.EventOrderCancelled}},
-	{name: "stock-alerts", folder: "stockalerts", types: []string{contract.EventStockLow}, admin: true},
-}
-
 // publisher is the function folder (and logical name) of the stream publisher.
 const publisher = "publisher"
 
@@ -89,8 +78,8 @@ const publisher = "publisher"
 // them): the publisher, then each consumer.
 func pipelineFunctions() []string {
 	names := []string{publisher}
-	for _, c := range eventConsumers {
-		names = append(names, c.name)
+	for _, c := range contract.Consumers {
+		names = append(names, c.Name)
 	}
 	return names
 }
@@ -129,13 +118,10 @@ func NewEvents(ctx *pulumi.Context, name string, args *EventsArgs, opts ...pulum
 	if err := e.topics(ctx, name, args, tags); err != nil {
 		return nil, err
 	}
-	for _, c := range eventConsumers {
-		topic := e.CustomerTopic
-		if c.admin {
-			topic = e.AdminTopic
-		}
-		consumer, err := newEventConsumer(ctx, name+"-"+c.name, &EventConsumerArgs{
-			Name: c.name, Folder: c.folder, Types: c.types, Bus: e.Bus, Topic: topic,
+	topics := map[string]*sns.Topic{contract.CustomerTopic: e.CustomerTopic, contract.AdminTopic: e.AdminTopic}
+	for _, c := range contract.Consumers {
+		consumer, err := newEventConsumer(ctx, name+"-"+c.Name, &EventConsumerArgs{
+			Name: c.Name, Types: c.Types, Bus: e.Bus, Topic: topics[c.Topic],
 			Region: args.Region, MaxReceiveCount: args.Settings.MaxReceiveCount, Function: args.Function,
 			LogRetentionDays: args.LogRetentionDays, Artifacts: args.Artifacts, Data: args.Data, Alarms: args.Alarms, Tags: args.Tags,
 			Former: e.former,
@@ -143,7 +129,7 @@ func NewEvents(ctx *pulumi.Context, name string, args *EventsArgs, opts ...pulum
 		if err != nil {
 			return nil, fmt.Errorf("events %s: %w", name, err)
 		}
-		e.Consumers[c.name] = consumer
+		e.Consumers[c.Name] = consumer
 	}
 	if err := args.Alarms.Declare(ctx, e, e.alarms(name, args)); err != nil {
 		return nil, fmt.Errorf("events %s: alarms: %w", name, err)
@@ -269,10 +255,10 @@ func (e *Events) topics(ctx *pulumi.Context, name string, args *EventsArgs, tags
 		}, pulumi.Parent(e))
 	}
 	var err error
-	if e.CustomerTopic, err = topic("customer-topic", "customer-notifications"); err != nil {
+	if e.CustomerTopic, err = topic("customer-topic", contract.CustomerTopic); err != nil {
 		return fmt.Errorf("events %s: customer topic: %w", name, err)
 	}
-	if e.AdminTopic, err = topic("admin-topic", "admin-alerts"); err != nil {
+	if e.AdminTopic, err = topic("admin-topic", contract.AdminTopic); err != nil {
 		return fmt.Errorf("events %s: admin topic: %w", name, err)
 	}
 	for i, email := range args.Settings.StockAlertEmails {

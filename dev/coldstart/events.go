@@ -36,7 +36,7 @@ func FirstEvent(function, productsTable string) ([]byte, func(Answer) error, err
 		return api("POST", "/orders", "/orders", `{"cartId":"coldstart"}`, nil)
 	case "notifications":
 		return sqs(pipeline.TypeStockLow, &pipeline.StockLow{EventID: "coldstart-stocklow", ProductID: "p1", Name: "Mug", Stock: 1, Threshold: 2})
-	case "stockalerts":
+	case "stock-alerts":
 		return sqs(pipeline.TypeOrderPlaced, &pipeline.OrderPlaced{EventID: "coldstart-orderplaced"})
 	case "publisher":
 		img := func(stock string) map[string]events.DynamoDBAttributeValue {

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
+	"shopstack/contract"
 	"shopstack/contract/schema"
 	"shopstack/functions/lib/consumer"
 	"shopstack/functions/lib/pipeline"
@@ -45,20 +46,6 @@ const (
 	consumerTimeout = 3 * time.Second
 	redeliverAfter  = 4 * time.Second
 )
-
-// localConsumer is a consumer of the pipeline and the event types its rule matches, as in
-// stacks/events.go.
-type localConsumer struct {
-	name   string
-	topic  string
-	types  []string
-	render pipeline.Render
-}
-
-var localConsumers = []localConsumer{
-	{name: "notifications", topic: "customer-notifications", types: []string{pipeline.TypeOrderPlaced, pipeline.TypeOrderCancelled}, render: pipeline.CustomerNotification},
-	{name: "stock-alerts", topic: "admin-alerts", types: []string{pipeline.TypeStockLow}, render: pipeline.StockAlert},
-}
 
 // Pipeline is the event pipeline in-process: it reads the orders and products tables' streams
 // from DynamoDB Local, runs the publisher (stream.Publisher) on the records, and an in-memory bus
@@ -88,15 +75,15 @@ func StartPipeline(c *dynamodb.Client, tables map[string]string, log *slog.Logge
 		readers = append(readers, stream.NewReader(streams, aws.ToString(out.Table.LatestStreamArn)))
 	}
 	bus := &memoryBus{log: log.With("function", "bus"), stopping: make(chan struct{})}
-	for _, lc := range localConsumers {
-		bus.consumers = append(bus.consumers, subscriber{types: lc.types, handler: &consumer.Handler{
+	for _, lc := range contract.Consumers {
+		bus.consumers = append(bus.consumers, subscriber{types: lc.Types, handler: &consumer.Handler{
 			Consumer: &pipeline.Consumer{
-				Name:     lc.name,
+				Name:     lc.Name,
 				Ledger:   &consumer.Ledger{Client: c, Table: tables[schema.ProcessedEvents], Now: time.Now},
-				Notifier: &logNotifier{log: log.With("function", lc.name), topic: lc.topic},
-				Render:   lc.render,
+				Notifier: &logNotifier{log: log.With("function", lc.Name), topic: lc.Topic},
+				Render:   pipeline.Renders[lc.Name],
 			},
-			Log:   log.With("function", lc.name),
+			Log:   log.With("function", lc.Name),
 			Lease: consumerTimeout,
 		}})
 	}

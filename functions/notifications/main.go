@@ -2,11 +2,8 @@
 // confirmations and cancellation notices through the customer-notification topic.
 package main
 
-import (
-	"shopstack/functions/lib/consumer"
-	"shopstack/functions/lib/pipeline"
-)
+import "shopstack/functions/lib/consumer"
 
 func main() {
-	consumer.Lambda("notifications", pipeline.CustomerNotification)
+	consumer.Lambda("notifications")
 }

@@ -4,8 +4,6 @@
 package consumer
 
 import (
-	"shopstack/contract"
-
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"shopstack/contract"
 	"shopstack/contract/schema"
 	"shopstack/functions/lib/awsenv"
 	"shopstack/functions/lib/pipeline"
@@ -122,11 +121,16 @@ func Open(ctx context.Context, name string, render pipeline.Render, log *slog.Lo
 	}, nil
 }
 
-// Lambda runs the consumer name as a Lambda function until the runtime stops. A consumer that
-// cannot start (missing environment, bad AWS config) logs why as JSON and exits, so Lambda
-// reports an init error.
-func Lambda(name string, render pipeline.Render) {
+// Lambda runs the consumer name (of contract.Consumers) as a Lambda function until the runtime
+// stops. A consumer that cannot start (missing environment, bad AWS config) logs why as JSON and
+// exits, so Lambda reports an init error.
+func Lambda(name string) {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	render, ok := pipeline.Renders[name]
+	if !ok {
+		log.Error("start "+name, "error", "no consumer of that name in pipeline.Renders")
+		os.Exit(1)
+	}
 	h, err := Open(context.Background(), name, render, log)
 	if err != nil {
 		log.Error("start "+name, "error", err.Error())

@@ -8,6 +8,13 @@ import (
 	"unicode/utf8"
 )
 
+// Renders are what each consumer of contract.Consumers, by name, makes of an event: the one
+// wiring its Lambda main and make dev's in-process pipeline share.
+var Renders = map[string]Render{
+	"notifications": CustomerNotification,
+	"stock-alerts":  StockAlert,
+}
+
 // CustomerNotification renders OrderPlaced as an order confirmation and OrderCancelled as a
 // cancellation notice for the customer-notification topic; the customer attribute lets a
 // delivery service subscribe per customer. Other events are ignored.

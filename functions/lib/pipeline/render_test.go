@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"shopstack/contract"
 )
 
 // snsAccepts is what SNS's Publish requires of a subject (API reference, PublishInput.Subject):
@@ -74,4 +76,19 @@ func TestOrderSubjects(t *testing.T) {
 		require.True(t, ok)
 		snsAccepts(t, m.Subject)
 	}
+}
+
+// Every consumer the stack declares has its rendering, and nothing else does: a consumer without
+// one would fail its Lambda's init and make dev's pipeline.
+func TestRendersCoverEveryConsumer(t *testing.T) {
+	var names []string
+	for _, c := range contract.Consumers {
+		names = append(names, c.Name)
+		assert.Contains(t, contract.Lambdas, c.Name)
+	}
+	var rendered []string
+	for name := range Renders {
+		rendered = append(rendered, name)
+	}
+	assert.ElementsMatch(t, names, rendered)
 }

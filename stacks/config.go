@@ -1,8 +1,6 @@
 package stacks
 
 import (
-	"shopstack/contract"
-
 	"errors"
 	"fmt"
 	"maps"
@@ -13,6 +11,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+
+	"shopstack/contract"
 )
 
 // configNamespace is the project's config namespace: keys are set as shopstack:<key>.

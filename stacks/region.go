@@ -1,8 +1,6 @@
 package stacks
 
 import (
-	"shopstack/contract"
-
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"shopstack/contract"
 	"shopstack/contract/iam"
 	"shopstack/contract/routes"
 	"shopstack/contract/schema"

@@ -2,7 +2,6 @@ package openapi
 
 import (
 	"shopstack/contract/routes"
-
 	"shopstack/functions/lib/shop"
 )
 

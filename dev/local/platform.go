@@ -24,12 +24,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"shopstack/contract/openapi"
-	"shopstack/contract/routes"
 	"shopstack/dev/docs"
 	"shopstack/dev/dynamolocal"
 	"shopstack/engine"
 	"shopstack/functions/lib/api"
-	"shopstack/functions/lib/shop"
+	"shopstack/functions/lib/serve"
 	"shopstack/functions/lib/store"
 	"shopstack/stacks"
 )
@@ -143,27 +142,17 @@ func Start(ctx context.Context, opts Options) (_ *Platform, err error) {
 	return p, nil
 }
 
-// Handlers builds the handler of every function that serves routes over db exactly as its
-// Lambda main does (functions/<name>/main.go), keyed by function name; each logs with its
-// name. The health function reports region "local".
+// Handlers builds the handler of every function that serves routes over db with the wiring its
+// Lambda main uses (serve.Handlers), keyed by function name; each logs with its name. The health
+// function reports region "local".
 func Handlers(db *store.DB, log *slog.Logger) (map[string]*api.Handler, error) {
 	hs := map[string]*api.Handler{}
 	var errs []error
-	add := func(name string, h *api.Handler, err error) {
+	for name, newHandler := range serve.Handlers {
+		h, err := newHandler(db, Stage, log.With("function", name))
 		hs[name] = h
 		errs = append(errs, err)
 	}
-	logFor := func(name string) *slog.Logger { return log.With("function", name) }
-	h, err := api.NewCatalog(shop.NewCatalog(db.Products()), logFor(routes.Catalog))
-	add(routes.Catalog, h, err)
-	h, err = api.NewCart(shop.NewCarts(db.Carts(), db.Products()), logFor(routes.Cart))
-	add(routes.Cart, h, err)
-	h, err = api.NewCheckout(shop.NewCheckout(db.Carts(), db.Products(), db.Orders()), logFor(routes.Checkout))
-	add(routes.Checkout, h, err)
-	h, err = api.NewOrders(shop.NewOrders(db.Orders()), logFor(routes.Orders))
-	add(routes.Orders, h, err)
-	h, err = api.NewHealth(shop.NewHealth(db.Products()), Stage, logFor(routes.Health))
-	add(routes.Health, h, err)
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("build handlers: %w", err)
 	}

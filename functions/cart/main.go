@@ -2,16 +2,10 @@
 package main
 
 import (
-	"log/slog"
-
-	"shopstack/functions/lib/api"
+	"shopstack/contract/routes"
 	"shopstack/functions/lib/serve"
-	"shopstack/functions/lib/shop"
-	"shopstack/functions/lib/store"
 )
 
 func main() {
-	serve.Lambda("cart", func(db *store.DB, log *slog.Logger) (*api.Handler, error) {
-		return api.NewCart(shop.NewCarts(db.Carts(), db.Products()), log)
-	})
+	serve.Lambda(routes.Cart)
 }

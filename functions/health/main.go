@@ -3,17 +3,10 @@
 package main
 
 import (
-	"log/slog"
-	"os"
-
-	"shopstack/functions/lib/api"
+	"shopstack/contract/routes"
 	"shopstack/functions/lib/serve"
-	"shopstack/functions/lib/shop"
-	"shopstack/functions/lib/store"
 )
 
 func main() {
-	serve.Lambda("health", func(db *store.DB, log *slog.Logger) (*api.Handler, error) {
-		return api.NewHealth(shop.NewHealth(db.Products()), os.Getenv("AWS_REGION"), log)
-	})
+	serve.Lambda(routes.Health)
 }

@@ -3,8 +3,6 @@
 package main
 
 import (
-	"shopstack/contract"
-
 	"context"
 	"fmt"
 	"log/slog"
@@ -15,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"shopstack/contract"
 	"shopstack/contract/schema"
 	"shopstack/functions/lib/awsenv"
 	"shopstack/functions/lib/stream"

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"shopstack/contract/routes"
-
 	"encoding"
 	"encoding/base64"
 	"encoding/json"
@@ -14,6 +12,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"shopstack/contract/routes"
 	"shopstack/functions/lib/shop"
 )
 

@@ -1,8 +1,6 @@
 package consumer
 
 import (
-	"shopstack/contract"
-
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"shopstack/contract"
 	"shopstack/functions/lib/pipeline"
 )
 

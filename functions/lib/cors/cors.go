@@ -5,8 +5,6 @@
 package cors
 
 import (
-	"shopstack/contract"
-
 	"context"
 	"net/http"
 	"slices"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"shopstack/contract"
 	"shopstack/contract/routes"
 )
 

@@ -3,8 +3,6 @@
 package store
 
 import (
-	"shopstack/contract"
-
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go"
 
+	"shopstack/contract"
 	"shopstack/contract/iam"
 	"shopstack/contract/schema"
 	"shopstack/functions/lib/awsenv"

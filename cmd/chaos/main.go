@@ -13,11 +13,11 @@ import (
 	"os/signal"
 	"syscall"
 
-	"shopstack/dev/local"
+	"shopstack/dev/chaos"
 )
 
 func main() {
-	opts := local.DefaultChaos
+	opts := chaos.Default
 	flag.IntVar(&opts.Clients, "clients", opts.Clients, "concurrent shoppers per fault")
 	flag.DurationVar(&opts.Phase, "phase", opts.Phase, "how long each fault lasts")
 	flag.IntVar(&opts.Requests, "requests", opts.Requests, "request budget per fault")
@@ -25,7 +25,7 @@ func main() {
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	r, err := local.Chaos(ctx, opts, os.Stderr)
+	r, err := chaos.Run(ctx, opts, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -14,11 +14,12 @@ import (
 	"syscall"
 	"time"
 
+	"shopstack/dev/load"
 	"shopstack/dev/local"
 )
 
 func main() {
-	opts := local.DefaultLoad
+	opts := load.Default
 	flag.StringVar(&opts.URL, "url", "", "base URL of a running local API (make dev); empty starts one on free ports")
 	flag.IntVar(&opts.Clients, "clients", opts.Clients, "concurrent shoppers")
 	flag.DurationVar(&opts.Duration, "duration", opts.Duration, "how long they shop")
@@ -38,7 +39,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, opts local.LoadOptions) (bool, error) {
+func run(ctx context.Context, opts load.Options) (bool, error) {
 	if opts.URL == "" {
 		p, err := local.Start(ctx, local.Options{Addr: "127.0.0.1:0"})
 		if err != nil {
@@ -52,7 +53,7 @@ func run(ctx context.Context, opts local.LoadOptions) (bool, error) {
 		opts.URL = p.URL
 	}
 	fmt.Printf("load: %d clients for %s (at most %d requests) against %s\n", opts.Clients, opts.Duration, opts.MaxRequests, opts.URL)
-	r, err := local.Load(ctx, opts)
+	r, err := load.Run(ctx, opts)
 	if err != nil {
 		return false, err
 	}

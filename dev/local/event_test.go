@@ -97,26 +97,6 @@ func TestCheckLoopback(t *testing.T) {
 	}
 }
 
-func TestLoopbackURL(t *testing.T) {
-	for raw, want := range map[string]string{
-		"http://127.0.0.1:3001":   "http://127.0.0.1:3001/",
-		"http://localhost:3001/":  "http://localhost:3001/",
-		"http://[::1]:3001/v1":    "http://[::1]:3001/v1/",
-		"https://example.com/v1/": "",
-		"http://10.0.0.1:3001/":   "",
-		"127.0.0.1:3001":          "",
-		"":                        "",
-	} {
-		u, err := loopbackURL(raw)
-		if want == "" {
-			assert.Error(t, err, raw)
-			continue
-		}
-		require.NoError(t, err, raw)
-		assert.Equal(t, want, u.String())
-	}
-}
-
 // TestCheckSubject: the local SNS stand-in refuses the subjects SNS refuses.
 func TestCheckSubject(t *testing.T) {
 	for s, ok := range map[string]bool{

@@ -267,16 +267,19 @@ func dynamoClient(endpoint string) *dynamodb.Client {
 	}, store.WithRetryPolicy)
 }
 
+// IsLoopbackHost reports whether host names this machine's loopback: localhost, 127.0.0.0/8 or ::1.
+func IsLoopbackHost(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
+}
+
 // checkLoopback refuses to listen beyond this machine.
 func checkLoopback(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("local: address %q: %w", addr, err)
 	}
-	if host == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+	if !IsLoopbackHost(host) {
 		return fmt.Errorf("local: address %q is not a loopback address; the development headers grant any identity, so the local API only listens on 127.0.0.1 or ::1", addr)
 	}
 	return nil

@@ -26,6 +26,7 @@ import (
 	"shopstack/contract/openapi"
 	"shopstack/contract/routes"
 	"shopstack/dev/dynamolocal"
+	"shopstack/dev/load"
 	"shopstack/dev/local"
 	"shopstack/functions/lib/shop"
 	"shopstack/stacks"
@@ -275,7 +276,7 @@ func TestPlatform(t *testing.T) {
 	})
 
 	t.Run("load keeps the stock consistent", func(t *testing.T) {
-		r, err := local.Load(ctx, local.LoadOptions{URL: p.URL, Clients: 4, Duration: 2 * time.Second, MaxRequests: 300, Products: 2, Stock: 6})
+		r, err := load.Run(ctx, load.Options{URL: p.URL, Clients: 4, Duration: 2 * time.Second, MaxRequests: 300, Products: 2, Stock: 6})
 		require.NoError(t, err)
 		var out bytes.Buffer
 		r.Write(&out)

@@ -1,4 +1,4 @@
-package local
+package chaos
 
 import (
 	"bytes"
@@ -17,19 +17,21 @@ import (
 
 	"shopstack/dev/dynamolocal"
 	"shopstack/dev/faults"
+	"shopstack/dev/load"
+	"shopstack/dev/local"
 	"shopstack/functions/lib/pipeline"
 )
 
-// ChaosOptions configure Chaos.
-type ChaosOptions struct {
+// Options configure Chaos.
+type Options struct {
 	Clients  int           // concurrent shoppers per phase
 	Phase    time.Duration // how long each fault lasts
 	Requests int           // request budget per phase
 	Drain    time.Duration // how long to wait for the event pipeline to deliver at the end
 }
 
-// DefaultChaos is what make chaos runs.
-var DefaultChaos = ChaosOptions{Clients: 8, Phase: 6 * time.Second, Requests: 5_000, Drain: 30 * time.Second}
+// Default is what make chaos runs.
+var Default = Options{Clients: 8, Phase: 6 * time.Second, Requests: 5_000, Drain: 30 * time.Second}
 
 // Fault is one phase of make chaos: a fault put between the functions and DynamoDB Local while
 // shoppers shop, then lifted before their orders are checked.
@@ -67,15 +69,15 @@ var Faults = []Fault{
 	}},
 }
 
-// ChaosPhase is what one fault's load measured.
-type ChaosPhase struct {
+// Phase is what one fault's load measured.
+type Phase struct {
 	Fault string
-	LoadReport
+	load.Report
 }
 
-// ChaosReport is every phase and the checks of the event pipeline at the end.
-type ChaosReport struct {
-	Phases     []ChaosPhase
+// Report is every phase and the checks of the event pipeline at the end.
+type Report struct {
+	Phases     []Phase
 	Events     EventCheck
 	Elapsed    time.Duration
 	Failures   []string // causes of 500 answers, from the functions' logs
@@ -92,30 +94,30 @@ type EventCheck struct {
 // the local platform (Start: the handlers and the event pipeline) on the proxy, then runs a
 // short load under each of Faults, lifting each before its orders and stock are checked. At
 // the end it waits for the pipeline and checks every order was notified once. Loopback only.
-func Chaos(ctx context.Context, opts ChaosOptions, progress io.Writer) (ChaosReport, error) {
+func Run(ctx context.Context, opts Options, progress io.Writer) (Report, error) {
 	start := time.Now()
 	dynamo, err := dynamolocal.Start(ctx)
 	if err != nil {
-		return ChaosReport{}, fmt.Errorf("chaos: %w", err)
+		return Report{}, fmt.Errorf("chaos: %w", err)
 	}
 	defer dynamo.Stop()
 	rt := &faults.Transport{}
 	injector, err := faults.Serve(rt, dynamo.Endpoint)
 	if err != nil {
-		return ChaosReport{}, fmt.Errorf("chaos: %w", err)
+		return Report{}, fmt.Errorf("chaos: %w", err)
 	}
 	defer injector.Close()
 	proxy, err := faults.Start(injector.Addr)
 	if err != nil {
-		return ChaosReport{}, fmt.Errorf("chaos: %w", err)
+		return Report{}, fmt.Errorf("chaos: %w", err)
 	}
 	defer proxy.Close()
 	_, port, _ := net.SplitHostPort(proxy.Addr)
 	dynamoPort, _ := strconv.Atoi(port)
 	notes := &notifications{seen: map[string]int{}}
-	p, err := Start(ctx, Options{Addr: "127.0.0.1:0", DynamoDBPort: dynamoPort, Log: slog.New(slog.NewJSONHandler(notes, nil))})
+	p, err := local.Start(ctx, local.Options{Addr: "127.0.0.1:0", DynamoDBPort: dynamoPort, Log: slog.New(slog.NewJSONHandler(notes, nil))})
 	if err != nil {
-		return ChaosReport{}, fmt.Errorf("chaos: %w", err)
+		return Report{}, fmt.Errorf("chaos: %w", err)
 	}
 	defer func() {
 		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -123,14 +125,14 @@ func Chaos(ctx context.Context, opts ChaosOptions, progress io.Writer) (ChaosRep
 		_ = p.Stop(stopCtx)
 	}()
 
-	var r ChaosReport
+	var r Report
 	for _, f := range Faults {
 		phase := opts.Phase
 		fmt.Fprintf(progress, "chaos: %s for %s ...\n", f.Name, phase)
 		if err := f.Apply(proxy, rt); err != nil {
 			return r, fmt.Errorf("chaos: %s: %w", f.Name, err)
 		}
-		lr, err := Load(ctx, LoadOptions{URL: p.URL, Clients: opts.Clients, Duration: phase, MaxRequests: opts.Requests,
+		lr, err := load.Run(ctx, load.Options{URL: p.URL, Clients: opts.Clients, Duration: phase, MaxRequests: opts.Requests,
 			Products: 3, Stock: 100, AfterShopping: func() {
 				rt.Clear()
 				proxy.Clear()
@@ -139,7 +141,7 @@ func Chaos(ctx context.Context, opts ChaosOptions, progress io.Writer) (ChaosRep
 		if err != nil {
 			return r, fmt.Errorf("chaos: %s: %w", f.Name, err)
 		}
-		r.Phases = append(r.Phases, ChaosPhase{Fault: f.Name, LoadReport: lr})
+		r.Phases = append(r.Phases, Phase{Fault: f.Name, Report: lr})
 		for _, v := range lr.Violations {
 			r.Violations = append(r.Violations, f.Name+": "+v)
 		}
@@ -253,7 +255,7 @@ func (n *notifications) violations(live, cancelled []string) []string {
 }
 
 // Write prints the report as a Markdown table and the checks under it.
-func (r ChaosReport) Write(w io.Writer) {
+func (r Report) Write(w io.Writer) {
 	fmt.Fprintln(w, "| fault | requests | statuses | p50 | p99 | orders | checkout retries | invariants |")
 	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- | --- |")
 	for _, ph := range r.Phases {

@@ -1,4 +1,4 @@
-package local
+package load
 
 import (
 	"bytes"
@@ -10,7 +10,6 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -21,11 +20,12 @@ import (
 	"time"
 
 	"shopstack/contract/routes"
+	"shopstack/dev/local"
 	"shopstack/functions/lib/shop"
 )
 
-// LoadOptions configure Load.
-type LoadOptions struct {
+// Options configure Load.
+type Options struct {
 	URL         string        // base URL of a running local API; loopback only
 	Clients     int           // concurrent shoppers
 	Duration    time.Duration // how long they shop
@@ -37,11 +37,11 @@ type LoadOptions struct {
 	AfterShopping func()
 }
 
-// DefaultLoad is what make load runs.
-var DefaultLoad = LoadOptions{Clients: 16, Duration: 10 * time.Second, MaxRequests: 100_000, Products: 5, Stock: 200}
+// Default is what make load runs.
+var Default = Options{Clients: 16, Duration: 10 * time.Second, MaxRequests: 100_000, Products: 5, Stock: 200}
 
-// LoadReport is what a load run measured and what it found when it checked the stock.
-type LoadReport struct {
+// Report is what a load run measured and what it found when it checked the stock.
+type Report struct {
 	Clients    int
 	Requests   int
 	Elapsed    time.Duration
@@ -71,7 +71,7 @@ type StockCheck struct {
 }
 
 // RequestsPerSecond is the throughput over the whole run.
-func (r LoadReport) RequestsPerSecond() float64 {
+func (r Report) RequestsPerSecond() float64 {
 	if r.Elapsed <= 0 {
 		return 0
 	}
@@ -79,7 +79,7 @@ func (r LoadReport) RequestsPerSecond() float64 {
 }
 
 // Write prints the report for a person.
-func (r LoadReport) Write(w io.Writer) {
+func (r Report) Write(w io.Writer) {
 	fmt.Fprintf(w, "clients:     %d\n", r.Clients)
 	fmt.Fprintf(w, "requests:    %d in %s = %.0f requests/s\n", r.Requests, r.Elapsed.Round(time.Millisecond), r.RequestsPerSecond())
 	fmt.Fprintf(w, "latency:     p50 %s, p99 %s\n", r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond))
@@ -119,14 +119,14 @@ func (r LoadReport) Write(w io.Writer) {
 // back and checks that no stock went negative and that for every product the quantities in
 // live orders equal initial minus final stock. It needs the development headers, so it only
 // talks to a loopback address. The error is for a run that could not start or be checked;
-// broken invariants are in LoadReport.Violations.
-func Load(ctx context.Context, opts LoadOptions) (LoadReport, error) {
+// broken invariants are in Report.Violations.
+func Run(ctx context.Context, opts Options) (Report, error) {
 	base, err := loopbackURL(opts.URL)
 	if err != nil {
-		return LoadReport{}, err
+		return Report{}, err
 	}
 	if opts.Clients < 1 || opts.Duration <= 0 || opts.MaxRequests < 1 || opts.Products < 1 || opts.Stock < 1 {
-		return LoadReport{}, fmt.Errorf("load: clients, duration, requests, products and stock must be positive")
+		return Report{}, fmt.Errorf("load: clients, duration, requests, products and stock must be positive")
 	}
 	run := shop.NewID()[:8]
 	c := &loadClient{
@@ -143,7 +143,7 @@ func Load(ctx context.Context, opts LoadOptions) (LoadReport, error) {
 			Price: shop.Money{Amount: int64(100 * (i + 1)), Currency: "EUR"}, Stock: opts.Stock}
 		var p shop.Product
 		if _, err := c.do(ctx, admin, "POST", "products", np, &p, nil); err != nil {
-			return LoadReport{}, fmt.Errorf("load: create product: %w", err)
+			return Report{}, fmt.Errorf("load: create product: %w", err)
 		}
 		initial[p.ID] = p.Stock
 		ids = append(ids, p.ID)
@@ -169,7 +169,7 @@ func Load(ctx context.Context, opts LoadOptions) (LoadReport, error) {
 		opts.AfterShopping()
 	}
 
-	r := LoadReport{Clients: opts.Clients, Elapsed: elapsed, Statuses: map[int]int{}, Errors: map[string]int{}}
+	r := Report{Clients: opts.Clients, Elapsed: elapsed, Statuses: map[int]int{}, Errors: map[string]int{}}
 	var latencies []time.Duration
 	for _, s := range shoppers {
 		latencies = append(latencies, s.latencies...)
@@ -194,7 +194,7 @@ func Load(ctx context.Context, opts LoadOptions) (LoadReport, error) {
 }
 
 // verify reads the products and every shopper's orders back and checks the stock.
-func verify(ctx context.Context, c *loadClient, shoppers []*shopper, ids []string, initial map[string]int, r *LoadReport) error {
+func verify(ctx context.Context, c *loadClient, shoppers []*shopper, ids []string, initial map[string]int, r *Report) error {
 	ordered := map[string]int{}
 	for _, s := range shoppers {
 		byCart := map[string][]string{}
@@ -427,10 +427,10 @@ func (c *loadClient) do(ctx context.Context, who identity, method, path string, 
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if who.sub != "" {
-		req.Header.Set(DevUserHeader, who.sub)
+		req.Header.Set(local.DevUserHeader, who.sub)
 	}
 	if who.groups != "" {
-		req.Header.Set(DevGroupsHeader, who.groups)
+		req.Header.Set(local.DevGroupsHeader, who.groups)
 	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
@@ -466,7 +466,7 @@ func loopbackURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("load: %q is not an http URL of the local API", raw)
 	}
 	host := u.Hostname()
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+	if !local.IsLoopbackHost(host) {
 		return nil, fmt.Errorf("load: %s is not a loopback address; the load script only runs against the local API", host)
 	}
 	if !strings.HasSuffix(u.Path, "/") {

@@ -97,7 +97,7 @@ func NewCart(s *shop.Carts, log *slog.Logger) (*Handler, error) {
 func NewCheckout(s *shop.Checkout, log *slog.Logger) (*Handler, error) {
 	return newHandler(routes.Checkout, log, map[string]endpoint{
 		"POST /orders": func(ctx context.Context, r request) (result, error) {
-			key := header(r.APIGatewayProxyRequest, routes.IdempotencyHeader)
+			key := Header(r.APIGatewayProxyRequest, routes.IdempotencyHeader)
 			if err := shop.CheckIdempotencyKey(key); err != nil {
 				return result{}, err
 			}

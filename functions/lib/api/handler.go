@@ -239,8 +239,8 @@ func parseGroups(v any) []string {
 	return groups
 }
 
-// header finds a request header whatever its case, as HTTP header names are.
-func header(req events.APIGatewayProxyRequest, name string) string {
+// Header finds a request header whatever its case, as HTTP header names are.
+func Header(req events.APIGatewayProxyRequest, name string) string {
 	for k, v := range req.Headers {
 		if strings.EqualFold(k, name) {
 			return v

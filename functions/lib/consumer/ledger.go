@@ -65,16 +65,7 @@ func (l *Ledger) Claim(ctx context.Context, key string, until time.Time) (pipeli
 	item["status"] = &types.AttributeValueMemberS{Value: claimed}
 	item["claimedUntil"] = unix(until)
 	item["expiresAt"] = unix(now.Add(Retention))
-	_, err := l.Client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(l.Table),
-		Item:                     item,
-		ConditionExpression:      aws.String("attribute_not_exists(eventKey) OR (#status = :claimed AND claimedUntil < :now)"),
-		ExpressionAttributeNames: map[string]string{"#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":claimed": &types.AttributeValueMemberS{Value: claimed}, ":now": unix(now),
-		},
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
+	err := l.putUnlessTaken(ctx, item, now)
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		if status, ok := ccf.Item["status"].(*types.AttributeValueMemberS); ok && status.Value == done {
@@ -95,6 +86,17 @@ func (l *Ledger) Supersede(ctx context.Context, key string) error {
 	item := ledgerKey(key)
 	item["status"] = &types.AttributeValueMemberS{Value: done}
 	item["expiresAt"] = unix(now.Add(Retention))
+	err := l.putUnlessTaken(ctx, item, now)
+	var ccf *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &ccf) {
+		return fmt.Errorf("supersede %s: %w", key, err)
+	}
+	return nil
+}
+
+// putUnlessTaken writes item unless its key is done or claimed by a claim that has not expired
+// by now; when the condition fails, the error carries the item found.
+func (l *Ledger) putUnlessTaken(ctx context.Context, item map[string]types.AttributeValue, now time.Time) error {
 	_, err := l.Client.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                aws.String(l.Table),
 		Item:                     item,
@@ -103,12 +105,9 @@ func (l *Ledger) Supersede(ctx context.Context, key string) error {
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":claimed": &types.AttributeValueMemberS{Value: claimed}, ":now": unix(now),
 		},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
-	var ccf *types.ConditionalCheckFailedException
-	if err != nil && !errors.As(err, &ccf) {
-		return fmt.Errorf("supersede %s: %w", key, err)
-	}
-	return nil
+	return err
 }
 
 // Done implements pipeline.Ledger.

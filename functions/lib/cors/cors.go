@@ -14,6 +14,7 @@ import (
 
 	"shopstack/contract"
 	"shopstack/contract/routes"
+	"shopstack/functions/lib/api"
 )
 
 // EnvVar carries the allowed origins to a function, comma-separated; it is the
@@ -53,7 +54,7 @@ func ParseOrigins(s string) []string {
 func Wrap(h Handler, origins []string, extraHeaders ...string) Handler {
 	allowHeaders := strings.Join(append(slices.Clone(AllowHeaders), extraHeaders...), ",")
 	return func(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-		origin := header(req, "Origin")
+		origin := api.Header(req, "Origin")
 		allowed := origin != "" && slices.ContainsFunc(origins, func(o string) bool { return strings.EqualFold(o, origin) })
 		if isPreflight(req) {
 			resp := events.APIGatewayProxyResponse{StatusCode: http.StatusNoContent, Headers: map[string]string{"Vary": "Origin"}}
@@ -81,7 +82,7 @@ func Wrap(h Handler, origins []string, extraHeaders ...string) Handler {
 // isPreflight reports whether req is a CORS preflight for a resource of the API.
 func isPreflight(req events.APIGatewayProxyRequest) bool {
 	return req.HTTPMethod == http.MethodOptions && req.Resource != "" &&
-		header(req, "Origin") != "" && header(req, "Access-Control-Request-Method") != ""
+		api.Header(req, "Origin") != "" && api.Header(req, "Access-Control-Request-Method") != ""
 }
 
 // methodsOf lists the methods the route table has for a resource path, and OPTIONS.
@@ -105,19 +106,4 @@ func addVary(v string) string {
 		return "Origin"
 	}
 	return v + ", Origin"
-}
-
-// header finds a request header whatever its case, as HTTP header names are.
-func header(req events.APIGatewayProxyRequest, name string) string {
-	for k, v := range req.Headers {
-		if strings.EqualFold(k, name) {
-			return v
-		}
-	}
-	for k, vs := range req.MultiValueHeaders {
-		if strings.EqualFold(k, name) && len(vs) > 0 {
-			return vs[0]
-		}
-	}
-	return ""
 }

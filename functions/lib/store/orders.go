@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"shopstack/contract/schema"
+	"shopstack/functions/lib/backoff"
 	"shopstack/functions/lib/shop"
 )
 
@@ -311,7 +312,7 @@ func (s *Orders) Cancel(ctx context.Context, from, to shop.Order) error {
 func (s *Orders) transact(ctx context.Context, op string, items []types.TransactWriteItem) ([]types.CancellationReason, error) {
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
-			if err := sleep(ctx, backoff(attempt)); err != nil {
+			if err := backoff.Sleep(ctx, retryDelay(attempt)); err != nil {
 				return nil, fail(op, err)
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"shopstack/contract/schema"
+	"shopstack/functions/lib/backoff"
 	"shopstack/functions/lib/shop"
 )
 
@@ -93,7 +94,7 @@ func (s *Products) ProductsByID(ctx context.Context, ids []string, c shop.Consis
 		req := map[string]types.KeysAndAttributes{table: {Keys: keys, ConsistentRead: aws.Bool(c == shop.Fresh)}}
 		for attempt := 0; len(req) > 0; attempt++ {
 			if attempt > 0 {
-				if err := sleep(ctx, backoff(attempt)); err != nil {
+				if err := backoff.Sleep(ctx, retryDelay(attempt)); err != nil {
 					return nil, fail("get products", err)
 				}
 			}

@@ -1,15 +1,15 @@
 package store
 
 import (
-	"context"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"shopstack/functions/lib/backoff"
 )
 
 // The retry policy of every DynamoDB call the functions make, in one place. It is set for a
@@ -67,19 +67,8 @@ func WithRetryPolicy(o *dynamodb.Options) {
 	o.RetryMaxAttempts = 0 // the retryer's, not an override from the environment
 }
 
-// backoff returns a jittered exponential delay for retry attempt n (n >= 1).
-func backoff(n int) time.Duration {
+// retryDelay returns a jittered exponential delay for retry attempt n (n >= 1).
+func retryDelay(n int) time.Duration {
 	d := 5 * time.Millisecond << min(n, 6)
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)))
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return backoff.Jitter(d)
 }

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"shopstack/functions/lib/pipeline"
+	"shopstack/functions/lib/backoff"
 )
 
 // Bus is the part of the EventBridge API the publisher calls; *eventbridge.Client is one.
@@ -134,7 +134,7 @@ func (p *Publisher) put(ctx context.Context, chunk []pending) []pending {
 		if len(again) == 0 || attempt == putAttempts {
 			return again
 		}
-		if err := sleep(ctx, p.backoff(attempt)); err != nil {
+		if err := backoff.Sleep(ctx, p.retryDelay(attempt)); err != nil {
 			return again
 		}
 		todo = again
@@ -217,20 +217,9 @@ func (p *Publisher) park(ctx context.Context, x Parked) error {
 }
 
 // backoff is the pause before send attempt n+1: jittered, 50 ms doubling.
-func (p *Publisher) backoff(n int) time.Duration {
+func (p *Publisher) retryDelay(n int) time.Duration {
 	d := 50 * time.Millisecond << (n - 1)
-	return d/2 + rand.N(d/2)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return backoff.Jitter(d)
 }
 
 // derive decodes a record of either table into its events.

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	pengine "github.com/pulumi/pulumi/pkg/v3/engine"
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
@@ -159,7 +160,8 @@ func policyPack(ctx context.Context) (*policies.Engine, error) {
 func run(ctx context.Context, project *workspace.Project, target *deploy.Target, program pulumi.RunFunc,
 	loaders []*deploytest.ProviderLoader, opts pengine.UpdateOptions, dryRun bool,
 ) ([]pengine.Event, *deploy.Snapshot, error) {
-	var host plugin.Host
+	var host plugin.Host    // the one the program's log messages go to: the latest
+	var hosts []plugin.Host // every one the engine asked for, to close
 	runtime := deploytest.NewLanguageRuntimeF(func(info plugin.RunInfo, _ *deploytest.ResourceMonitor) error {
 		cfg := make(map[string]string, len(info.Config))
 		for k, v := range info.Config {
@@ -185,13 +187,10 @@ func run(ctx context.Context, project *workspace.Project, target *deploy.Target,
 	// become the engine's diagnostic events (ephemeral ones its status messages).
 	opts.HostFactory = func(_ context.Context, sink, statusSink diag.Sink, _ plugin.DebugContext) (plugin.Host, error) {
 		host = deploytest.NewPluginHostF(sink, statusSink, runtime, nil, nil, loaders...)()
+		hosts = append(hosts, host)
 		return host, nil
 	}
-	defer func() {
-		if host != nil {
-			host.Close()
-		}
-	}()
+	defer closeHosts(&hosts)
 
 	cancelCtx, cancelSrc := cancel.NewContext(context.Background())
 	defer cancelSrc.Terminate()
@@ -230,4 +229,25 @@ func run(ctx context.Context, project *workspace.Project, target *deploy.Target,
 		return all, nil, errors.Join(opErr, fmt.Errorf("snapshot: %w", err))
 	}
 	return all, snap, opErr
+}
+
+// hostCloseWait bounds how long a run waits for a plugin host to close once its result is in.
+const hostCloseWait = 10 * time.Second
+
+// closeHosts closes every plugin host the engine asked for. deploytest's Close was seen to block
+// for good, after a failed preview, sending on its engine server's stop channel
+// (pluginhost.go:571 in v3.274.1) with no receiver left; the run's result is complete by then, so
+// a host that does not close within hostCloseWait is left to the process rather than hanging it.
+func closeHosts(hosts *[]plugin.Host) {
+	for _, h := range *hosts {
+		closed := make(chan struct{})
+		go func() {
+			defer close(closed)
+			_ = h.Close()
+		}()
+		select {
+		case <-closed:
+		case <-time.After(hostCloseWait):
+		}
+	}
 }

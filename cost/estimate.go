@@ -1,0 +1,80 @@
+package cost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"shopstack/engine"
+)
+
+// Options say where an estimate's inputs are.
+type Options struct {
+	Root        string // project folder
+	Prices      string // price book file
+	Capacity    string // measured capacity file
+	FixedOnly   bool
+	ProfileRoot string // fallback project folder for the traffic profile, "" for none
+}
+
+// EstimateStacks runs each stack's program under mocks and prices its graph.
+func EstimateStacks(o Options, names []string) ([]*Estimate, error) {
+	book, err := LoadBook(o.Prices)
+	if err != nil {
+		return nil, err
+	}
+	var capacity *Capacity
+	if !o.FixedOnly {
+		if capacity, err = LoadCapacity(o.Capacity); err != nil {
+			return nil, err
+		}
+	}
+	var out []*Estimate
+	var problems []error
+	for _, name := range names {
+		e, err := estimateStack(o, name, book, capacity)
+		if err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		out = append(out, e)
+	}
+	return out, errors.Join(problems...)
+}
+
+func estimateStack(o Options, name string, book *Book, capacity *Capacity) (*Estimate, error) {
+	_, stackConfig, err := engine.LoadConfig(o.Root, name)
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: %w", name, err)
+	}
+	config, err := engine.ProgramConfig(stackConfig)
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: %w", name, err)
+	}
+	in := Inputs{Book: book}
+	if !o.FixedOnly {
+		if _, ok := config[ProfileKey]; !ok && o.ProfileRoot != "" {
+			_, otherConfig, err := engine.LoadConfig(o.ProfileRoot, name)
+			if err == nil {
+				var other map[string]string
+				if other, err = engine.ProgramConfig(otherConfig); err == nil {
+					config[ProfileKey] = other[ProfileKey]
+				}
+			}
+			if err != nil {
+				return nil, fmt.Errorf("stack %s: profile from %s: %w", name, o.ProfileRoot, err)
+			}
+		}
+		p, err := ProfileFromConfig(config)
+		if err != nil {
+			return nil, fmt.Errorf("stack %s: %w", name, err)
+		}
+		in.Profile, in.Capacity = &p, capacity
+	}
+	// The cost is of what the stack declares: the engine's preview, without the policy pack.
+	res, err := engine.Preview(context.Background(), engine.Options{Root: o.Root, Stack: name, Config: stackConfig, NoPolicies: true})
+	if err != nil {
+		return nil, err
+	}
+	return New(res.Graph, in)
+}

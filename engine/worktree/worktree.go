@@ -14,8 +14,9 @@ import (
 	"strings"
 )
 
-// folder is this package's folder from the module root.
-const folder = "tests/worktree"
+// folder is this package's folder from the module root (TestCopyPackagesOfThisModule keeps it
+// true).
+const folder = "engine/worktree"
 
 // With checks ref out into a temporary, detached git worktree of the repository that holds root,
 // calls fn with the folder in it that stands where root stands in the working tree, and removes

@@ -143,17 +143,26 @@ func TestCopyGoFiles(t *testing.T) {
 
 func TestCopyPackages(t *testing.T) {
 	root, dir := t.TempDir(), t.TempDir()
-	for _, f := range []string{"cmd/tool/main.go", "tool/tool.go", "tests/worktree/worktree.go", "other/other.go"} {
+	for _, f := range []string{"cmd/tool/main.go", "tool/tool.go", "engine/worktree/worktree.go", "other/other.go"} {
 		require.NoError(t, os.MkdirAll(filepath.Join(root, filepath.Dir(f)), 0o755))
 		require.NoError(t, os.WriteFile(filepath.Join(root, f), []byte("package x"), 0o644))
 	}
 
 	require.NoError(t, worktree.CopyPackages(root, dir, "cmd/tool", "tool"))
 
-	for _, f := range []string{"cmd/tool/main.go", "tool/tool.go", "tests/worktree/worktree.go"} {
+	for _, f := range []string{"cmd/tool/main.go", "tool/tool.go", "engine/worktree/worktree.go"} {
 		assert.FileExists(t, filepath.Join(dir, f), "a named package, and worktree which it may import")
 	}
 	assert.NoDirExists(t, filepath.Join(dir, "other"), "only the named packages")
+}
+
+// TestCopyPackagesOfThisModule copies cmd/cost out of this module as cost-diff does: the worktree
+// package it brings along is read from where this package is.
+func TestCopyPackagesOfThisModule(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, worktree.CopyPackages("../..", dir, "cmd/cost"))
+	assert.FileExists(t, filepath.Join(dir, "cmd", "cost", "main.go"))
+	assert.FileExists(t, filepath.Join(dir, "engine", "worktree", "worktree.go"))
 }
 
 func TestGoRun(t *testing.T) {

@@ -1,5 +1,6 @@
 // Package worktree checks a git ref out beside the working tree, so that tools which compare the
-// working tree with a base commit (plan-diff, cost-diff) can run that commit's code.
+// working tree with a base commit (plan-diff, cost-diff) can run that commit's code, and pairs
+// the base's results with the working tree's by stack.
 package worktree
 
 import (
@@ -49,6 +50,35 @@ func With[T any](ctx context.Context, root, ref, name string, log io.Writer, fn 
 		}
 	}()
 	return fn(filepath.Join(tree, prefix))
+}
+
+// Tool is a command of this module that writes its per-stack results as JSON, run in a base
+// commit's worktree as `go run ./cmd/<Name> -json <Args...> [-stack <Stack>]`.
+type Tool struct {
+	Name  string   // the folder under cmd/; also tags the temporary folder and log notes
+	Args  []string // after -json
+	Stack string   // one stack, or "" for every stack
+	// Prepare, when set, readies the worktree's module folder first (CopyPackages, for a tool
+	// that prices or plans the base with the working tree's code).
+	Prepare func(dir string) error
+}
+
+// AtRef runs tool in a temporary worktree of ref (With) and returns what decode makes of its
+// stdout, stderr and exit error: a tool may write its result and still exit non-zero.
+func AtRef[T any](ctx context.Context, root, ref string, tool Tool, log io.Writer, decode func(stdout, stderr []byte, runErr error) (T, error)) (T, error) {
+	return With(ctx, root, ref, tool.Name, log, func(dir string) (T, error) {
+		if tool.Prepare != nil {
+			if err := tool.Prepare(dir); err != nil {
+				var zero T
+				return zero, err
+			}
+		}
+		args := slices.Concat([]string{"./cmd/" + tool.Name, "-json"}, tool.Args)
+		if tool.Stack != "" {
+			args = append(args, "-stack", tool.Stack)
+		}
+		return decode(GoRun(ctx, dir, args...))
+	})
 }
 
 // Git runs git in dir and returns its output without the surrounding white space; an error

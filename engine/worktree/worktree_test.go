@@ -20,12 +20,7 @@ import (
 func repo(t *testing.T) string {
 	t.Helper()
 	top := t.TempDir()
-	git := func(args ...string) {
-		t.Helper()
-		args = append([]string{"-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"}, args...)
-		_, err := worktree.Git(context.Background(), top, args...)
-		require.NoError(t, err)
-	}
+	git := gitIn(t, top)
 	app := filepath.Join(top, "app")
 	require.NoError(t, os.MkdirAll(app, 0o755))
 	git("init", "--quiet")
@@ -35,6 +30,16 @@ func repo(t *testing.T) string {
 		git("commit", "--quiet", "-m", v)
 	}
 	return app
+}
+
+// gitIn returns a git runner in dir that commits as a test user and fails t on any error.
+func gitIn(t *testing.T, dir string) func(args ...string) {
+	return func(args ...string) {
+		t.Helper()
+		args = append([]string{"-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"}, args...)
+		_, err := worktree.Git(context.Background(), dir, args...)
+		require.NoError(t, err)
+	}
 }
 
 func worktrees(t *testing.T, root string) []string {
@@ -187,4 +192,55 @@ func main() {
 	require.Error(t, err, "the exit status is returned")
 	assert.Equal(t, "result -x\n", string(stdout), "what it printed before failing")
 	assert.Contains(t, string(stderr), "violation")
+}
+
+// TestAtRef runs a tool of the base commit: its own code, with -json, the tool's arguments and
+// -stack, after Prepare saw the worktree; decode gets what the tool wrote even when it fails.
+func TestAtRef(t *testing.T) {
+	top := t.TempDir()
+	git := gitIn(t, top)
+	git("init", "--quiet")
+	require.NoError(t, os.WriteFile(filepath.Join(top, "go.mod"), []byte("module example\n\ngo 1.22\n"), 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(top, "cmd", "tool"), 0o755))
+	for _, version := range []string{"base", "head"} {
+		require.NoError(t, os.WriteFile(filepath.Join(top, "cmd", "tool", "main.go"), []byte(`package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+func main() {
+	fmt.Println("`+version+`", strings.Join(os.Args[1:], " "))
+	fmt.Fprintln(os.Stderr, "violation")
+	os.Exit(1)
+}
+`), 0o644))
+		git("add", ".")
+		git("commit", "--quiet", "-m", version)
+	}
+
+	var prepared string
+	tool := worktree.Tool{Name: "tool", Args: []string{"-x"}, Stack: "dev", Prepare: func(dir string) error {
+		prepared = dir
+		return nil
+	}}
+	got, err := worktree.AtRef(context.Background(), top, "HEAD~1", tool, os.Stderr, func(stdout, stderr []byte, runErr error) (string, error) {
+		assert.Error(t, runErr, "the exit status reaches decode")
+		assert.Contains(t, string(stderr), "violation")
+		return string(stdout), nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "base -json -x -stack dev\n", got)
+	assert.NotEmpty(t, prepared)
+	assert.NoDirExists(t, prepared, "the worktree is removed afterwards")
+
+	failed := errors.New("prepare failed")
+	tool.Prepare = func(string) error { return failed }
+	_, err = worktree.AtRef(context.Background(), top, "HEAD~1", tool, os.Stderr, func([]byte, []byte, error) (string, error) {
+		t.Error("decode runs only after Prepare succeeded")
+		return "", nil
+	})
+	assert.ErrorIs(t, err, failed)
 }

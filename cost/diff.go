@@ -116,13 +116,17 @@ func signed(v float64) string {
 }
 
 // EstimateRef prices the commit ref in a temporary git worktree and removes it afterwards. Both
-// sides are priced by the working tree's model, price book and measured capacity, copied into the
-// worktree: the difference is what the change to the program and its config costs. A base whose
-// config has no traffic profile is priced with the working tree's (o.ProfileRoot).
+// sides are priced by the working tree's model, price book and measured capacity (with its
+// format, contract/capacity), copied into the worktree: the difference is what the change to the
+// program and its config costs. A base whose config has no traffic profile is priced with the
+// working tree's (o.ProfileRoot).
 func EstimateRef(ctx context.Context, root, ref, stack string, o Options, log io.Writer) ([]*Estimate, error) {
 	tool := worktree.Tool{Name: "cost", Stack: stack,
-		Args:    []string{"-prices", o.Prices, "-capacity", o.Capacity, "-profile-root", o.ProfileRoot},
-		Prepare: func(dir string) error { return worktree.CopyPackages(root, dir, "cmd/cost", "cost") },
+		Args: []string{"-prices", o.Prices, "-capacity", o.Capacity, "-profile-root", o.ProfileRoot},
+		// The capacity file is the working tree's, so its format's reader goes along too.
+		Prepare: func(dir string) error {
+			return worktree.CopyPackages(root, dir, "cmd/cost", "cost", "contract/capacity")
+		},
 	}
 	if o.FixedOnly {
 		tool.Args = append(tool.Args, "-fixed-only")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"shopstack/contract/capacity"
 	"shopstack/engine"
 )
 
@@ -23,16 +24,16 @@ func EstimateStacks(o Options, names []string) ([]*Estimate, error) {
 	if err != nil {
 		return nil, err
 	}
-	var capacity *Capacity
+	var measured *capacity.Report
 	if !o.FixedOnly {
-		if capacity, err = LoadCapacity(o.Capacity); err != nil {
+		if measured, err = LoadCapacity(o.Capacity); err != nil {
 			return nil, err
 		}
 	}
 	var out []*Estimate
 	var problems []error
 	for _, name := range names {
-		e, err := estimateStack(o, name, book, capacity)
+		e, err := estimateStack(o, name, book, measured)
 		if err != nil {
 			problems = append(problems, err)
 			continue
@@ -42,7 +43,7 @@ func EstimateStacks(o Options, names []string) ([]*Estimate, error) {
 	return out, errors.Join(problems...)
 }
 
-func estimateStack(o Options, name string, book *Book, capacity *Capacity) (*Estimate, error) {
+func estimateStack(o Options, name string, book *Book, measured *capacity.Report) (*Estimate, error) {
 	_, stackConfig, err := engine.LoadConfig(o.Root, name)
 	if err != nil {
 		return nil, fmt.Errorf("stack %s: %w", name, err)
@@ -69,7 +70,7 @@ func estimateStack(o Options, name string, book *Book, capacity *Capacity) (*Est
 		if err != nil {
 			return nil, fmt.Errorf("stack %s: %w", name, err)
 		}
-		in.Profile, in.Capacity = &p, capacity
+		in.Profile, in.Capacity = &p, measured
 	}
 	// The cost is of what the stack declares: the engine's preview, without the policy pack.
 	res, err := engine.Preview(context.Background(), engine.Options{Root: o.Root, Stack: name, Config: stackConfig, NoPolicies: true})

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"shopstack/contract/capacity"
 	"shopstack/engine"
 )
 
@@ -34,10 +35,10 @@ func TestEveryTypePricedOrFree(t *testing.T) {
 func TestEveryStackEstimates(t *testing.T) {
 	names, err := engine.Stacks("..")
 	require.NoError(t, err)
-	if _, err := LoadCapacity("../" + DefaultCapacityPath); err != nil {
+	if _, err := LoadCapacity("../" + capacity.Path); err != nil {
 		t.Skip(err)
 	}
-	es, err := EstimateStacks(Options{Root: "..", Prices: "prices.json", Capacity: "../" + DefaultCapacityPath}, names)
+	es, err := EstimateStacks(Options{Root: "..", Prices: "prices.json", Capacity: "../" + capacity.Path}, names)
 	require.NoError(t, err)
 	require.Len(t, es, len(names))
 	for _, e := range es {

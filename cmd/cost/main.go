@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 
+	"shopstack/contract/capacity"
 	"shopstack/cost"
 	"shopstack/engine"
 )
@@ -36,7 +37,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "write JSON instead of text")
 	root := fs.String("root", ".", "project folder holding Pulumi.yaml and the Pulumi.<stack>.yaml files")
 	prices := fs.String("prices", "", "price book (default <root>/"+cost.DefaultBookPath+")")
-	capacity := fs.String("capacity", "", "measured capacity per route (default <root>/"+cost.DefaultCapacityPath+")")
+	capacityFile := fs.String("capacity", "", "measured capacity per route (default <root>/"+capacity.Path+")")
 	fixedOnly := fs.Bool("fixed-only", false, "price only what the resources cost whatever the traffic; needs no profile or capacity")
 	base := fs.String("base", "", "git ref to compare with: write the monthly difference per resource and in total")
 	profileRoot := fs.String("profile-root", "", "take the traffic profile from this project folder when -root's config has none (used by -base)")
@@ -51,8 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *prices == "" {
 		*prices = filepath.Join(*root, cost.DefaultBookPath)
 	}
-	if *capacity == "" {
-		*capacity = filepath.Join(*root, cost.DefaultCapacityPath)
+	if *capacityFile == "" {
+		*capacityFile = filepath.Join(*root, capacity.Path)
 	}
 	fail := func(err error) int {
 		fmt.Fprintln(stderr, "cost:", err)
@@ -64,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	opts := cost.Options{Root: *root, Prices: *prices, Capacity: *capacity, FixedOnly: *fixedOnly, ProfileRoot: *profileRoot}
+	opts := cost.Options{Root: *root, Prices: *prices, Capacity: *capacityFile, FixedOnly: *fixedOnly, ProfileRoot: *profileRoot}
 	names, err := engine.SelectStacks(*root, *stack)
 	if err != nil {
 		return fail(err)
@@ -76,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *base != "" {
 		abs := func(p string) string { a, _ := filepath.Abs(p); return a }
 		baseEst, err := cost.EstimateRef(ctx, *root, *base, *stack, cost.Options{
-			Prices: abs(*prices), Capacity: abs(*capacity), FixedOnly: *fixedOnly, ProfileRoot: abs(*root),
+			Prices: abs(*prices), Capacity: abs(*capacityFile), FixedOnly: *fixedOnly, ProfileRoot: abs(*root),
 		}, stderr)
 		if err != nil {
 			return fail(err)

@@ -44,27 +44,20 @@ func EstimateStacks(o Options, names []string) ([]*Estimate, error) {
 }
 
 func estimateStack(o Options, name string, book *Book, measured *capacity.Report) (*Estimate, error) {
-	_, stackConfig, err := engine.LoadConfig(o.Root, name)
+	// The stack's own typed, validated config: a value the program would refuse fails here,
+	// before anything is priced.
+	config, err := engine.StackConfig(o.Root, name)
 	if err != nil {
-		return nil, fmt.Errorf("stack %s: %w", name, err)
-	}
-	config, err := engine.ProgramConfig(stackConfig)
-	if err != nil {
-		return nil, fmt.Errorf("stack %s: %w", name, err)
+		return nil, err
 	}
 	in := Inputs{Book: book}
 	if !o.FixedOnly {
-		if _, ok := config[ProfileKey]; !ok && o.ProfileRoot != "" {
-			_, otherConfig, err := engine.LoadConfig(o.ProfileRoot, name)
-			if err == nil {
-				var other map[string]string
-				if other, err = engine.ProgramConfig(otherConfig); err == nil {
-					config[ProfileKey] = other[ProfileKey]
-				}
-			}
+		if config.TrafficProfile == nil && o.ProfileRoot != "" {
+			other, err := engine.StackConfig(o.ProfileRoot, name)
 			if err != nil {
 				return nil, fmt.Errorf("stack %s: profile from %s: %w", name, o.ProfileRoot, err)
 			}
+			config.TrafficProfile = other.TrafficProfile
 		}
 		p, err := ProfileFromConfig(config)
 		if err != nil {
@@ -73,7 +66,7 @@ func estimateStack(o Options, name string, book *Book, measured *capacity.Report
 		in.Profile, in.Capacity = &p, measured
 	}
 	// The cost is of what the stack declares: the engine's preview, without the policy pack.
-	res, err := engine.Preview(context.Background(), engine.Options{Root: o.Root, Stack: name, Config: stackConfig, NoPolicies: true})
+	res, err := engine.Preview(context.Background(), engine.Options{Root: o.Root, Stack: name, NoPolicies: true})
 	if err != nil {
 		return nil, err
 	}

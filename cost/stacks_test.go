@@ -2,6 +2,8 @@ package cost
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -44,5 +46,23 @@ func TestEveryStackEstimates(t *testing.T) {
 	for _, e := range es {
 		assert.Positive(t, e.Usage, e.Stack)
 		assert.Positive(t, e.PerThousandOrders, e.Stack)
+	}
+}
+
+// TestEstimateRefusesWhatTheStackRefuses: cost reads a stack's config through the stack's own
+// typed, validated config (engine.StackConfig), so a value the program would refuse fails the
+// estimate naming the key and what is allowed, before anything is previewed or priced.
+func TestEstimateRefusesWhatTheStackRefuses(t *testing.T) {
+	project, err := os.ReadFile(filepath.Join("..", "Pulumi.yaml"))
+	require.NoError(t, err)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), project, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.dev.yaml"),
+		[]byte("config:\n  shopstack:environment: dev\n  shopstack:allowedOrigins: [\"http://shop.example.com\"]\n"), 0o644))
+
+	for _, fixedOnly := range []bool{true, false} {
+		_, err := EstimateStacks(Options{Root: dir, Prices: "prices.json", Capacity: "../" + capacity.Path, FixedOnly: fixedOnly}, []string{"dev"})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), `shopstack:allowedOrigins: "http://shop.example.com" is not an origin; use scheme://host[:port] with https (http only for localhost)`)
 	}
 }

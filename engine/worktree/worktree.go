@@ -118,8 +118,9 @@ func CopyPackages(root, dir string, pkgs ...string) error {
 	return nil
 }
 
-// CopyGoFiles copies a package folder's non-test Go files and its JSON data into to, replacing
-// what is there: the working tree's version of a package, put into an older commit.
+// CopyGoFiles makes to hold the working tree's version of a package: from's non-test Go files and
+// its JSON data, replacing what is there, and none of to's other non-test Go files (one the working
+// tree renamed would declare twice what it moved).
 func CopyGoFiles(from, to string) error {
 	entries, err := os.ReadDir(from)
 	if err != nil {
@@ -128,9 +129,10 @@ func CopyGoFiles(from, to string) error {
 	if err := os.MkdirAll(to, 0o755); err != nil {
 		return err
 	}
+	copied := map[string]bool{}
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || strings.HasSuffix(name, "_test.go") || !(strings.HasSuffix(name, ".go") || strings.HasSuffix(name, ".json")) {
+		if e.IsDir() || !packageFile(name) {
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join(from, name))
@@ -140,6 +142,23 @@ func CopyGoFiles(from, to string) error {
 		if err := os.WriteFile(filepath.Join(to, name), data, 0o644); err != nil {
 			return err
 		}
+		copied[name] = true
+	}
+	old, err := os.ReadDir(to)
+	if err != nil {
+		return err
+	}
+	for _, e := range old {
+		if name := e.Name(); !e.IsDir() && strings.HasSuffix(name, ".go") && packageFile(name) && !copied[name] {
+			if err := os.Remove(filepath.Join(to, name)); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// packageFile says whether a file is part of what a package builds with: non-test Go and JSON data.
+func packageFile(name string) bool {
+	return !strings.HasSuffix(name, "_test.go") && (strings.HasSuffix(name, ".go") || strings.HasSuffix(name, ".json"))
 }

@@ -129,6 +129,8 @@ func TestCopyGoFiles(t *testing.T) {
 	require.NoError(t, os.Mkdir(filepath.Join(from, "sub.go"), 0o755))
 	require.NoError(t, os.MkdirAll(to, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(to, "a.go"), []byte("package old"), 0o644))
+	// A file the base has and the working tree renamed away would redeclare what it moved to.
+	require.NoError(t, os.WriteFile(filepath.Join(to, "main.go"), []byte("package old"), 0o644))
 
 	require.NoError(t, worktree.CopyGoFiles(from, to))
 
@@ -138,7 +140,7 @@ func TestCopyGoFiles(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	assert.Equal(t, []string{"a.go", "prices.json"}, slices.Sorted(slices.Values(names)))
+	assert.Equal(t, []string{"a.go", "prices.json"}, slices.Sorted(slices.Values(names)), "the working tree's files and no other Go file")
 	data, err := os.ReadFile(filepath.Join(to, "a.go"))
 	require.NoError(t, err)
 	assert.Equal(t, "package a", string(data), "an existing file is replaced")

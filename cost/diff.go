@@ -38,28 +38,13 @@ type ResourceDiff struct {
 // Diff compares estimates by stack and resource. Amounts are compared to the cent: a change
 // smaller than that is noise of floating point, not of cost.
 func Diff(base, head []*Estimate) []StackCostDiff {
-	by := func(es []*Estimate) map[string]*Estimate {
-		m := map[string]*Estimate{}
-		for _, e := range es {
-			m[e.Stack] = e
-		}
-		return m
-	}
-	b, h := by(base), by(head)
-	names := slices.Sorted(maps.Keys(b))
-	for n := range h {
-		if _, ok := b[n]; !ok {
-			names = append(names, n)
-		}
-	}
-	slices.Sort(names)
 	var out []StackCostDiff
-	for _, n := range names {
-		be, he := b[n], h[n]
-		if be == nil {
+	for _, p := range worktree.MatchBy(base, head, func(e *Estimate) string { return e.Stack }) {
+		n, be, he := p.Key, p.Base, p.Head
+		if !p.InBase {
 			be = &Estimate{Stack: n}
 		}
-		if he == nil {
+		if !p.InHead {
 			he = &Estimate{Stack: n}
 		}
 		d := StackCostDiff{Stack: n, Base: be.Total, Head: he.Total, Delta: he.Total - be.Total,
@@ -131,24 +116,24 @@ func signed(v float64) string {
 }
 
 // EstimateRef prices the commit ref in a temporary git worktree and removes it afterwards. Both
-// sides are priced by the working tree's model, price book and measured capacity, copied into the
-// worktree: the difference is what the change to the program and its config costs. A base whose
-// config has no traffic profile is priced with the working tree's (o.ProfileRoot).
+// sides are priced by the working tree's model, price book and measured capacity (with its
+// format, contract/capacity), copied into the worktree: the difference is what the change to the
+// program and its config costs. A base whose config has no traffic profile is priced with the
+// working tree's (o.ProfileRoot).
 func EstimateRef(ctx context.Context, root, ref, stack string, o Options, log io.Writer) ([]*Estimate, error) {
-	return worktree.With(ctx, root, ref, "cost", log, func(dir string) ([]*Estimate, error) {
-		if err := worktree.CopyPackages(root, dir, "cmd/cost", "cost"); err != nil {
-			return nil, err
-		}
-		args := []string{"./cmd/cost", "-json", "-prices", o.Prices, "-capacity", o.Capacity, "-profile-root", o.ProfileRoot}
-		if o.FixedOnly {
-			args = append(args, "-fixed-only")
-		}
-		if stack != "" {
-			args = append(args, "-stack", stack)
-		}
-		stdout, stderr, err := worktree.GoRun(ctx, dir, args...)
-		if err != nil {
-			return nil, fmt.Errorf("cost of %s: %w: %s", ref, err, bytes.TrimSpace(stderr))
+	tool := worktree.Tool{Name: "cost", Stack: stack,
+		Args: []string{"-prices", o.Prices, "-capacity", o.Capacity, "-profile-root", o.ProfileRoot},
+		// The capacity file is the working tree's, so its format's reader goes along too.
+		Prepare: func(dir string) error {
+			return worktree.CopyPackages(root, dir, "cmd/cost", "cost", "contract/capacity")
+		},
+	}
+	if o.FixedOnly {
+		tool.Args = append(tool.Args, "-fixed-only")
+	}
+	return worktree.AtRef(ctx, root, ref, tool, log, func(stdout, stderr []byte, runErr error) ([]*Estimate, error) {
+		if runErr != nil {
+			return nil, fmt.Errorf("cost of %s: %w: %s", ref, runErr, bytes.TrimSpace(stderr))
 		}
 		var out struct {
 			Estimates []*Estimate `json:"estimates"`

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"shopstack/contract/capacity"
 )
 
 func TestParseProfileNamesEveryProblem(t *testing.T) {
@@ -56,31 +58,34 @@ func TestRouteVolumeCoversEveryRoute(t *testing.T) {
 }
 
 func TestLoadCapacity(t *testing.T) {
-	_, err := LoadCapacity(filepath.Join(t.TempDir(), "capacity.json"))
+	dir := t.TempDir()
+	_, err := LoadCapacity(filepath.Join(dir, "capacity.json"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "capacity.json does not exist")
 
 	data, err := json.Marshal(testCapacity())
 	require.NoError(t, err)
-	_, err = ParseCapacity(data)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "capacity.json"), data, 0o644))
+	c, err := LoadCapacity(filepath.Join(dir, "capacity.json"))
 	require.NoError(t, err)
+	assert.Equal(t, testCapacity(), c)
 
-	c := testCapacity()
 	c.Routes = c.Routes[1:]
 	c.Routes[0].Function = "orders"
 	data, _ = json.Marshal(c)
-	_, err = ParseCapacity(data)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "capacity.json"), data, 0o644))
+	_, err = LoadCapacity(filepath.Join(dir, "capacity.json"))
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "not orders")
+	assert.Contains(t, err.Error(), "not orders", "the file is checked as contract/capacity parses it")
 }
 
 func TestCommittedCapacityLoads(t *testing.T) {
-	if _, err := os.Stat("../" + DefaultCapacityPath); err != nil {
+	if _, err := os.Stat("../" + capacity.Path); err != nil {
 		t.Skip("no measured capacity yet:", err)
 	}
-	c, err := LoadCapacity("../" + DefaultCapacityPath)
+	c, err := LoadCapacity("../" + capacity.Path)
 	require.NoError(t, err)
-	rc, ok := c.route("POST /orders")
+	rc, ok := chargedCapacity(c, "POST /orders")
 	require.True(t, ok)
 	assert.Positive(t, rc.WriteUnits)
 }

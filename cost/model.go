@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"shopstack/contract/capacity"
 	"shopstack/contract/iam"
 	"shopstack/contract/routes"
 	"shopstack/contract/schema"
@@ -63,7 +64,7 @@ type Estimate struct {
 type Inputs struct {
 	Book     *Book
 	Profile  *Profile
-	Capacity *Capacity
+	Capacity *capacity.Report
 }
 
 // New prices every resource of g. A resource type that is neither priced nor listed free is
@@ -233,9 +234,9 @@ func (m *model) traffic() error {
 		if v == 0 {
 			continue
 		}
-		rc, ok := m.in.Capacity.route(key)
+		rc, ok := chargedCapacity(m.in.Capacity, key)
 		if !ok {
-			return fmt.Errorf("capacity: route %s gets %s requests a month but %s has no measurement for it", key, thousands(v), DefaultCapacityPath)
+			return fmt.Errorf("capacity: route %s gets %s requests a month but %s has no measurement for it", key, thousands(v), capacity.Path)
 		}
 		if !rc.HasDuration {
 			untimed = append(untimed, key)
@@ -269,7 +270,7 @@ func (m *model) traffic() error {
 	}
 	if len(untimed) > 0 {
 		m.unpriced = append(m.unpriced, fmt.Sprintf("Lambda compute (GB-seconds): %s records no durationMs for %s",
-			DefaultCapacityPath, strings.Join(untimed, ", ")))
+			capacity.Path, strings.Join(untimed, ", ")))
 	}
 	m.note("DynamoDB units are measured per request in total; the split between a service's tables is even, not measured")
 	m.note("each route is charged its most expensive measured scenario (an upper bound)")

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"shopstack/contract/capacity"
 	"shopstack/contract/routes"
 	"shopstack/contract/schema"
 	"shopstack/engine"
@@ -47,11 +48,11 @@ func testProfile() Profile {
 
 // testCapacity: checkout reads 4 and writes 24 units in 99.2 ms (billed 100 ms); every other
 // route is measured at nothing (and gets no traffic from testProfile anyway).
-func testCapacity() *Capacity {
-	c := &Capacity{Source: "hand-built"}
+func testCapacity() *capacity.Report {
+	c := &capacity.Report{Source: "hand-built"}
 	for _, r := range routes.All() {
 		d := 1.0
-		m := Measurement{Method: r.Method, Path: r.Path, Function: r.Function, Scenario: "test", DurationMs: &d}
+		m := capacity.Measurement{Method: r.Method, Path: r.Path, Function: r.Function, Scenario: "test", DurationMs: &d}
 		if RouteKey(r) == "POST /orders" {
 			d := 99.2
 			m.ReadUnits, m.WriteUnits, m.DurationMs = 4, 24, &d

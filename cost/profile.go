@@ -12,6 +12,7 @@ import (
 
 	"shopstack/contract/routes"
 	"shopstack/contract/schema"
+	"shopstack/stacks"
 )
 
 // ProfileKey is the config key holding the traffic profile (declared in Pulumi.yaml).
@@ -102,14 +103,13 @@ func scaleMap(m map[string]float64, k float64) map[string]float64 {
 	return out
 }
 
-// ProfileFromConfig reads the traffic profile from a stack's config map ("shopstack:key" → value,
-// as engine.ProgramConfig returns it) and validates it.
-func ProfileFromConfig(config map[string]string) (Profile, error) {
-	raw, ok := config[ProfileKey]
-	if !ok {
+// ProfileFromConfig reads the traffic profile of a stack's config (engine.StackConfig) and
+// validates it.
+func ProfileFromConfig(c stacks.Config) (Profile, error) {
+	if c.TrafficProfile == nil {
 		return Profile{}, fmt.Errorf("%s: is not set; declare it in Pulumi.yaml (with a default) and set it in Pulumi.<stack>.yaml", ProfileKey)
 	}
-	return ParseProfile([]byte(raw))
+	return ParseProfile(c.TrafficProfile)
 }
 
 // ParseProfile decodes a profile object. Every field is required and unknown fields are rejected,

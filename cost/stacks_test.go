@@ -2,11 +2,14 @@ package cost
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"shopstack/contract/capacity"
 	"shopstack/engine"
 )
 
@@ -34,14 +37,32 @@ func TestEveryTypePricedOrFree(t *testing.T) {
 func TestEveryStackEstimates(t *testing.T) {
 	names, err := engine.Stacks("..")
 	require.NoError(t, err)
-	if _, err := LoadCapacity("../" + DefaultCapacityPath); err != nil {
+	if _, err := LoadCapacity("../" + capacity.Path); err != nil {
 		t.Skip(err)
 	}
-	es, err := EstimateStacks(Options{Root: "..", Prices: "prices.json", Capacity: "../" + DefaultCapacityPath}, names)
+	es, err := EstimateStacks(Options{Root: "..", Prices: "prices.json", Capacity: "../" + capacity.Path}, names)
 	require.NoError(t, err)
 	require.Len(t, es, len(names))
 	for _, e := range es {
 		assert.Positive(t, e.Usage, e.Stack)
 		assert.Positive(t, e.PerThousandOrders, e.Stack)
+	}
+}
+
+// TestEstimateRefusesWhatTheStackRefuses: cost reads a stack's config through the stack's own
+// typed, validated config (engine.StackConfig), so a value the program would refuse fails the
+// estimate naming the key and what is allowed, before anything is previewed or priced.
+func TestEstimateRefusesWhatTheStackRefuses(t *testing.T) {
+	project, err := os.ReadFile(filepath.Join("..", "Pulumi.yaml"))
+	require.NoError(t, err)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), project, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.dev.yaml"),
+		[]byte("config:\n  shopstack:environment: dev\n  shopstack:allowedOrigins: [\"http://shop.example.com\"]\n"), 0o644))
+
+	for _, fixedOnly := range []bool{true, false} {
+		_, err := EstimateStacks(Options{Root: dir, Prices: "prices.json", Capacity: "../" + capacity.Path, FixedOnly: fixedOnly}, []string{"dev"})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), `shopstack:allowedOrigins: "http://shop.example.com" is not an origin; use scheme://host[:port] with https (http only for localhost)`)
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/esc"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+
+	"shopstack/stacks"
 )
 
 // Stacks lists the environments that have a Pulumi.<stack>.yaml under root, sorted.
@@ -79,6 +81,25 @@ func LoadConfig(root, stack string) (*workspace.Project, config.Map, error) {
 		return nil, nil, err
 	}
 	return project, cfg, nil
+}
+
+// StackConfig is a stack's typed configuration as the program reads it: the stack files loaded
+// and checked as the CLI does (LoadConfig), then parsed and validated by the program's own rules
+// (stacks.ParseConfig). The cost preview and the dev tools take a stack's config from here.
+func StackConfig(root, stack string) (stacks.Config, error) {
+	_, cfg, err := LoadConfig(root, stack)
+	if err != nil {
+		return stacks.Config{}, err
+	}
+	values, err := ProgramConfig(cfg)
+	if err != nil {
+		return stacks.Config{}, fmt.Errorf("stack %s: %w", stack, err)
+	}
+	c, err := stacks.ParseConfig(values)
+	if err != nil {
+		return stacks.Config{}, fmt.Errorf("stack %s: %w", stack, err)
+	}
+	return c, nil
 }
 
 // ValidateConfig merges the project's declared defaults and values into cfg and checks every

@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -40,6 +42,9 @@ type Config struct {
 	Events             EventSettings
 	Edge               EdgeSettings
 	Concurrency        ConcurrencySettings
+	// TrafficProfile is the cost preview's assumed traffic, the JSON object it is set to (nil when
+	// unset): the program deploys nothing from it; cost/profile.go reads and checks its fields.
+	TrafficProfile json.RawMessage
 }
 
 // EventSettings tune the event pipeline (stacks/events.go).
@@ -160,6 +165,7 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 	}
 	c.Edge = readEdgeSettings(&r)
 	c.Concurrency = readConcurrencySettings(&r)
+	c.TrafficProfile = r.rawObject("trafficProfile")
 	if err := errors.Join(r.problems...); err != nil {
 		return Config{}, fmt.Errorf("invalid stack config:\n%w", err)
 	}
@@ -167,6 +173,19 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 		return Config{}, fmt.Errorf("invalid stack config:\n%w", err)
 	}
 	return c, nil
+}
+
+// ParseConfig is LoadConfig of a stack's config values as the program receives them
+// ("shopstack:<key>" → value, objects and lists as JSON; engine.ProgramConfig): the one config path
+// for the tools that read a stack's config without running the program, such as the cost preview
+// and make dev, which so get the values the program would, refused by the same rules.
+func ParseConfig(values map[string]string) (Config, error) {
+	// A context that carries only the config: reading it is exactly the program's read.
+	ctx, err := pulumi.NewContext(context.Background(), pulumi.RunInfo{Project: configNamespace, Config: values})
+	if err != nil {
+		return Config{}, err
+	}
+	return LoadConfig(ctx)
 }
 
 // Validate reports every value outside what shopstack accepts, each naming its key and the allowed
@@ -322,6 +341,17 @@ func (r *reader) optionalObject(key string, out any) bool {
 		return false
 	}
 	return true
+}
+
+// rawObject reads an object key that may be absent as the JSON it is set to, for a reader outside
+// the program; nil when it is absent or not an object (the latter a problem).
+func (r *reader) rawObject(key string) json.RawMessage {
+	var fields map[string]json.RawMessage
+	if !r.optionalObject(key, &fields) {
+		return nil
+	}
+	raw, _ := r.cfg.Try(key)
+	return json.RawMessage(raw)
 }
 
 func (r *reader) intMap(key string) map[string]int {

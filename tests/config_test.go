@@ -18,12 +18,14 @@ import (
 
 	"shopstack/engine"
 	"shopstack/functions/lib/consumer"
+	"shopstack/stacks"
 )
 
 // TestInvalidConfigRegistersNothing: each bad value fails the program before any resource
-// registers, with an error naming the key and what is allowed.
+// registers, with an error naming the key and what is allowed; the tools that read a stack's
+// config without running the program (stacks.ParseConfig: make cost, make dev) refuse it alike.
 func TestInvalidConfigRegistersNothing(t *testing.T) {
-	_, base, err := engine.LoadConfig(root, "dev")
+	project, base, err := engine.LoadConfig(root, "dev")
 	require.NoError(t, err)
 	tests := []struct {
 		name    string
@@ -104,6 +106,18 @@ func TestInvalidConfigRegistersNothing(t *testing.T) {
 			}
 			if res != nil {
 				assert.Empty(t, res.Graph.Resources, "nothing registers when config is invalid")
+			}
+
+			checked := cloneConfig(t, cfg)
+			if engine.ValidateConfig("dev", project, checked) != nil {
+				return // Pulumi's own type check refuses it before any reader of ours
+			}
+			values, err := engine.ProgramConfig(checked)
+			require.NoError(t, err)
+			_, err = stacks.ParseConfig(values)
+			require.Error(t, err, "stacks.ParseConfig refuses what the program refuses")
+			for _, fragment := range tt.wantErr {
+				assert.Contains(t, err.Error(), fragment)
 			}
 		})
 	}

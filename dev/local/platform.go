@@ -220,41 +220,25 @@ func WriteOutputs(path string, outputs map[string]any) ([]byte, error) {
 }
 
 // AllowedOrigins reads shopstack:allowedOrigins of a stack (Pulumi.<stack>.yaml under
-// root, with Pulumi.yaml's default), as the deployed functions get them.
+// root, with Pulumi.yaml's default) through the stack's validated config, as the deployed
+// functions get them.
 func AllowedOrigins(root, stack string) ([]string, error) {
-	_, stackConfig, err := engine.LoadConfig(root, stack)
+	c, err := engine.StackConfig(root, stack)
 	if err != nil {
 		return nil, fmt.Errorf("allowed origins: %w", err)
 	}
-	cfg, err := engine.ProgramConfig(stackConfig)
-	if err != nil {
-		return nil, fmt.Errorf("allowed origins: %w", err)
-	}
-	var origins []string
-	if raw := cfg["shopstack:allowedOrigins"]; raw != "" {
-		if err := json.Unmarshal([]byte(raw), &origins); err != nil {
-			return nil, fmt.Errorf("allowed origins: shopstack:allowedOrigins of %s: %w", stack, err)
-		}
-	}
-	return origins, nil
+	return c.AllowedOrigins, nil
 }
 
 // FunctionTimeout reads shopstack:functionTimeoutSeconds of a stack (Pulumi.<stack>.yaml under
-// root, with Pulumi.yaml's default), the timeout the deployed functions get.
+// root, with Pulumi.yaml's default) through the stack's validated config: the timeout the
+// deployed functions get.
 func FunctionTimeout(root, stack string) (time.Duration, error) {
-	_, stackConfig, err := engine.LoadConfig(root, stack)
+	c, err := engine.StackConfig(root, stack)
 	if err != nil {
 		return 0, fmt.Errorf("function timeout: %w", err)
 	}
-	cfg, err := engine.ProgramConfig(stackConfig)
-	if err != nil {
-		return 0, fmt.Errorf("function timeout: %w", err)
-	}
-	s, err := strconv.Atoi(cfg["shopstack:functionTimeoutSeconds"])
-	if err != nil || s < 1 {
-		return 0, fmt.Errorf("function timeout: shopstack:functionTimeoutSeconds of %s is %q, not a positive number of seconds", stack, cfg["shopstack:functionTimeoutSeconds"])
-	}
-	return time.Duration(s) * time.Second, nil
+	return time.Duration(c.Function.TimeoutSeconds) * time.Second, nil
 }
 
 // dynamoClient returns a client of the DynamoDB Local at endpoint, with the fixed

@@ -1,10 +1,13 @@
 package plan
 
 import (
+	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -446,4 +449,16 @@ func dotShape(kind string) string {
 		return "cds"
 	}
 	return "box"
+}
+
+// SVG renders the diagram with Graphviz: dot is the path of its dot command.
+func (d *Diagram) SVG(ctx context.Context, dot string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, dot, "-Tsvg")
+	cmd.Stdin = strings.NewReader(d.DOT())
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("dot -Tsvg: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.Bytes(), nil
 }

@@ -7,11 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -45,36 +43,18 @@ type FieldChange struct {
 // Compare diffs two sets of plans by stack, then by URN and inputs. Both sides are compared as
 // JSON values, so a plan read back from a file compares equal to the same plan made in process.
 func Compare(base, head []*Plan) []StackDiff {
-	baseBy, headBy := byStack(base), byStack(head)
-	names := slices.Sorted(maps.Keys(baseBy))
-	for name := range headBy {
-		if _, ok := baseBy[name]; !ok {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
 	var out []StackDiff
-	for _, name := range names {
-		b, inBase := baseBy[name]
-		h, inHead := headBy[name]
+	for _, p := range worktree.MatchBy(base, head, func(p *Plan) string { return p.Stack }) {
 		switch {
-		case !inBase:
-			out = append(out, StackDiff{Stack: name, Only: "head", Added: h.Resources})
-		case !inHead:
-			out = append(out, StackDiff{Stack: name, Only: "base", Removed: b.Resources})
+		case !p.InBase:
+			out = append(out, StackDiff{Stack: p.Key, Only: "head", Added: p.Head.Resources})
+		case !p.InHead:
+			out = append(out, StackDiff{Stack: p.Key, Only: "base", Removed: p.Base.Resources})
 		default:
-			out = append(out, compareStack(normalize(b), normalize(h)))
+			out = append(out, compareStack(normalize(p.Base), normalize(p.Head)))
 		}
 	}
 	return out
-}
-
-func byStack(plans []*Plan) map[string]*Plan {
-	m := map[string]*Plan{}
-	for _, p := range plans {
-		m[p.Stack] = p
-	}
-	return m
 }
 
 // normalize round-trips a plan through JSON so that numbers, arrays and maps have one form.
@@ -126,21 +106,12 @@ func compareValues(old, new map[string]any) []FieldChange {
 	a, b := map[string]any{}, map[string]any{}
 	flatten("", old, a)
 	flatten("", new, b)
-	paths := slices.Sorted(maps.Keys(a))
-	for p := range b {
-		if _, ok := a[p]; !ok {
-			paths = append(paths, p)
-		}
-	}
-	slices.Sort(paths)
 	var out []FieldChange
-	for _, p := range paths {
-		va, okA := a[p]
-		vb, okB := b[p]
-		if okA && okB && reflect.DeepEqual(va, vb) {
+	for _, p := range worktree.Match(a, b) {
+		if p.InBase && p.InHead && reflect.DeepEqual(p.Base, p.Head) {
 			continue
 		}
-		out = append(out, FieldChange{Path: p, Old: va, New: vb, OldSet: okA, NewSet: okB})
+		out = append(out, FieldChange{Path: p.Key, Old: p.Base, New: p.Head, OldSet: p.InBase, NewSet: p.InHead})
 	}
 	return out
 }
@@ -250,18 +221,14 @@ func short(v any) string {
 // planner (`go run ./cmd/plan -json`), and removes the worktree afterwards. A commit older than
 // cmd/plan is planned with the working tree's planner, copied in; notes on that go to log.
 func PlanRef(ctx context.Context, root, ref, stack string, log io.Writer) ([]*Plan, error) {
-	return worktree.With(ctx, root, ref, "plan", log, func(dir string) ([]*Plan, error) {
-		if _, err := os.Stat(filepath.Join(dir, "cmd", "plan", "main.go")); err != nil {
-			fmt.Fprintf(log, "plan: %s has no cmd/plan: planning it with the working tree's planner\n", ref)
-			if err := worktree.CopyPackages(root, dir, "cmd/plan", "engine/plan"); err != nil {
-				return nil, err
-			}
+	tool := worktree.Tool{Name: "plan", Stack: stack, Prepare: func(dir string) error {
+		if _, err := os.Stat(filepath.Join(dir, "cmd", "plan", "main.go")); err == nil {
+			return nil
 		}
-		args := []string{"./cmd/plan", "-json"}
-		if stack != "" {
-			args = append(args, "-stack", stack)
-		}
-		stdout, stderr, runErr := worktree.GoRun(ctx, dir, args...)
+		fmt.Fprintf(log, "plan: %s has no cmd/plan: planning it with the working tree's planner\n", ref)
+		return worktree.CopyPackages(root, dir, "cmd/plan", "engine/plan")
+	}}
+	return worktree.AtRef(ctx, root, ref, tool, log, func(stdout, stderr []byte, runErr error) ([]*Plan, error) {
 		// A base with a policy violation still writes its plan and exits 1: the diff is still wanted.
 		plans, err := ReadJSON(stdout)
 		if err != nil || (runErr != nil && len(plans) == 0) {

@@ -1,5 +1,6 @@
 // Package worktree checks a git ref out beside the working tree, so that tools which compare the
-// working tree with a base commit (plan-diff, cost-diff) can run that commit's code.
+// working tree with a base commit (plan-diff, cost-diff) can run that commit's code, and pairs
+// the base's results with the working tree's by stack.
 package worktree
 
 import (
@@ -14,8 +15,9 @@ import (
 	"strings"
 )
 
-// folder is this package's folder from the module root.
-const folder = "tests/worktree"
+// folder is this package's folder from the module root (TestCopyPackagesOfThisModule keeps it
+// true).
+const folder = "engine/worktree"
 
 // With checks ref out into a temporary, detached git worktree of the repository that holds root,
 // calls fn with the folder in it that stands where root stands in the working tree, and removes
@@ -48,6 +50,35 @@ func With[T any](ctx context.Context, root, ref, name string, log io.Writer, fn 
 		}
 	}()
 	return fn(filepath.Join(tree, prefix))
+}
+
+// Tool is a command of this module that writes its per-stack results as JSON, run in a base
+// commit's worktree as `go run ./cmd/<Name> -json <Args...> [-stack <Stack>]`.
+type Tool struct {
+	Name  string   // the folder under cmd/; also tags the temporary folder and log notes
+	Args  []string // after -json
+	Stack string   // one stack, or "" for every stack
+	// Prepare, when set, readies the worktree's module folder first (CopyPackages, for a tool
+	// that prices or plans the base with the working tree's code).
+	Prepare func(dir string) error
+}
+
+// AtRef runs tool in a temporary worktree of ref (With) and returns what decode makes of its
+// stdout, stderr and exit error: a tool may write its result and still exit non-zero.
+func AtRef[T any](ctx context.Context, root, ref string, tool Tool, log io.Writer, decode func(stdout, stderr []byte, runErr error) (T, error)) (T, error) {
+	return With(ctx, root, ref, tool.Name, log, func(dir string) (T, error) {
+		if tool.Prepare != nil {
+			if err := tool.Prepare(dir); err != nil {
+				var zero T
+				return zero, err
+			}
+		}
+		args := slices.Concat([]string{"./cmd/" + tool.Name, "-json"}, tool.Args)
+		if tool.Stack != "" {
+			args = append(args, "-stack", tool.Stack)
+		}
+		return decode(GoRun(ctx, dir, args...))
+	})
 }
 
 // Git runs git in dir and returns its output without the surrounding white space; an error
@@ -87,8 +118,9 @@ func CopyPackages(root, dir string, pkgs ...string) error {
 	return nil
 }
 
-// CopyGoFiles copies a package folder's non-test Go files and its JSON data into to, replacing
-// what is there: the working tree's version of a package, put into an older commit.
+// CopyGoFiles makes to hold the working tree's version of a package: from's non-test Go files and
+// its JSON data, replacing what is there, and none of to's other non-test Go files (one the working
+// tree renamed would declare twice what it moved).
 func CopyGoFiles(from, to string) error {
 	entries, err := os.ReadDir(from)
 	if err != nil {
@@ -97,9 +129,10 @@ func CopyGoFiles(from, to string) error {
 	if err := os.MkdirAll(to, 0o755); err != nil {
 		return err
 	}
+	copied := map[string]bool{}
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || strings.HasSuffix(name, "_test.go") || !(strings.HasSuffix(name, ".go") || strings.HasSuffix(name, ".json")) {
+		if e.IsDir() || !packageFile(name) {
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join(from, name))
@@ -109,6 +142,23 @@ func CopyGoFiles(from, to string) error {
 		if err := os.WriteFile(filepath.Join(to, name), data, 0o644); err != nil {
 			return err
 		}
+		copied[name] = true
+	}
+	old, err := os.ReadDir(to)
+	if err != nil {
+		return err
+	}
+	for _, e := range old {
+		if name := e.Name(); !e.IsDir() && strings.HasSuffix(name, ".go") && packageFile(name) && !copied[name] {
+			if err := os.Remove(filepath.Join(to, name)); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// packageFile says whether a file is part of what a package builds with: non-test Go and JSON data.
+func packageFile(name string) bool {
+	return !strings.HasSuffix(name, "_test.go") && (strings.HasSuffix(name, ".go") || strings.HasSuffix(name, ".json"))
 }

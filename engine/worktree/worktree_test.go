@@ -20,12 +20,7 @@ import (
 func repo(t *testing.T) string {
 	t.Helper()
 	top := t.TempDir()
-	git := func(args ...string) {
-		t.Helper()
-		args = append([]string{"-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"}, args...)
-		_, err := worktree.Git(context.Background(), top, args...)
-		require.NoError(t, err)
-	}
+	git := gitIn(t, top)
 	app := filepath.Join(top, "app")
 	require.NoError(t, os.MkdirAll(app, 0o755))
 	git("init", "--quiet")
@@ -35,6 +30,16 @@ func repo(t *testing.T) string {
 		git("commit", "--quiet", "-m", v)
 	}
 	return app
+}
+
+// gitIn returns a git runner in dir that commits as a test user and fails t on any error.
+func gitIn(t *testing.T, dir string) func(args ...string) {
+	return func(args ...string) {
+		t.Helper()
+		args = append([]string{"-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"}, args...)
+		_, err := worktree.Git(context.Background(), dir, args...)
+		require.NoError(t, err)
+	}
 }
 
 func worktrees(t *testing.T, root string) []string {
@@ -124,6 +129,8 @@ func TestCopyGoFiles(t *testing.T) {
 	require.NoError(t, os.Mkdir(filepath.Join(from, "sub.go"), 0o755))
 	require.NoError(t, os.MkdirAll(to, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(to, "a.go"), []byte("package old"), 0o644))
+	// A file the base has and the working tree renamed away would redeclare what it moved to.
+	require.NoError(t, os.WriteFile(filepath.Join(to, "main.go"), []byte("package old"), 0o644))
 
 	require.NoError(t, worktree.CopyGoFiles(from, to))
 
@@ -133,7 +140,7 @@ func TestCopyGoFiles(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	assert.Equal(t, []string{"a.go", "prices.json"}, slices.Sorted(slices.Values(names)))
+	assert.Equal(t, []string{"a.go", "prices.json"}, slices.Sorted(slices.Values(names)), "the working tree's files and no other Go file")
 	data, err := os.ReadFile(filepath.Join(to, "a.go"))
 	require.NoError(t, err)
 	assert.Equal(t, "package a", string(data), "an existing file is replaced")
@@ -143,17 +150,26 @@ func TestCopyGoFiles(t *testing.T) {
 
 func TestCopyPackages(t *testing.T) {
 	root, dir := t.TempDir(), t.TempDir()
-	for _, f := range []string{"cmd/tool/main.go", "tool/tool.go", "tests/worktree/worktree.go", "other/other.go"} {
+	for _, f := range []string{"cmd/tool/main.go", "tool/tool.go", "engine/worktree/worktree.go", "other/other.go"} {
 		require.NoError(t, os.MkdirAll(filepath.Join(root, filepath.Dir(f)), 0o755))
 		require.NoError(t, os.WriteFile(filepath.Join(root, f), []byte("package x"), 0o644))
 	}
 
 	require.NoError(t, worktree.CopyPackages(root, dir, "cmd/tool", "tool"))
 
-	for _, f := range []string{"cmd/tool/main.go", "tool/tool.go", "tests/worktree/worktree.go"} {
+	for _, f := range []string{"cmd/tool/main.go", "tool/tool.go", "engine/worktree/worktree.go"} {
 		assert.FileExists(t, filepath.Join(dir, f), "a named package, and worktree which it may import")
 	}
 	assert.NoDirExists(t, filepath.Join(dir, "other"), "only the named packages")
+}
+
+// TestCopyPackagesOfThisModule copies cmd/cost out of this module as cost-diff does: the worktree
+// package it brings along is read from where this package is.
+func TestCopyPackagesOfThisModule(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, worktree.CopyPackages("../..", dir, "cmd/cost"))
+	assert.FileExists(t, filepath.Join(dir, "cmd", "cost", "main.go"))
+	assert.FileExists(t, filepath.Join(dir, "engine", "worktree", "worktree.go"))
 }
 
 func TestGoRun(t *testing.T) {
@@ -178,4 +194,55 @@ func main() {
 	require.Error(t, err, "the exit status is returned")
 	assert.Equal(t, "result -x\n", string(stdout), "what it printed before failing")
 	assert.Contains(t, string(stderr), "violation")
+}
+
+// TestAtRef runs a tool of the base commit: its own code, with -json, the tool's arguments and
+// -stack, after Prepare saw the worktree; decode gets what the tool wrote even when it fails.
+func TestAtRef(t *testing.T) {
+	top := t.TempDir()
+	git := gitIn(t, top)
+	git("init", "--quiet")
+	require.NoError(t, os.WriteFile(filepath.Join(top, "go.mod"), []byte("module example\n\ngo 1.22\n"), 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(top, "cmd", "tool"), 0o755))
+	for _, version := range []string{"base", "head"} {
+		require.NoError(t, os.WriteFile(filepath.Join(top, "cmd", "tool", "main.go"), []byte(`package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+func main() {
+	fmt.Println("`+version+`", strings.Join(os.Args[1:], " "))
+	fmt.Fprintln(os.Stderr, "violation")
+	os.Exit(1)
+}
+`), 0o644))
+		git("add", ".")
+		git("commit", "--quiet", "-m", version)
+	}
+
+	var prepared string
+	tool := worktree.Tool{Name: "tool", Args: []string{"-x"}, Stack: "dev", Prepare: func(dir string) error {
+		prepared = dir
+		return nil
+	}}
+	got, err := worktree.AtRef(context.Background(), top, "HEAD~1", tool, os.Stderr, func(stdout, stderr []byte, runErr error) (string, error) {
+		assert.Error(t, runErr, "the exit status reaches decode")
+		assert.Contains(t, string(stderr), "violation")
+		return string(stdout), nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "base -json -x -stack dev\n", got)
+	assert.NotEmpty(t, prepared)
+	assert.NoDirExists(t, prepared, "the worktree is removed afterwards")
+
+	failed := errors.New("prepare failed")
+	tool.Prepare = func(string) error { return failed }
+	_, err = worktree.AtRef(context.Background(), top, "HEAD~1", tool, os.Stderr, func([]byte, []byte, error) (string, error) {
+		t.Error("decode runs only after Prepare succeeded")
+		return "", nil
+	})
+	assert.ErrorIs(t, err, failed)
 }

@@ -2,11 +2,11 @@ package api_test
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,14 +15,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"shopstack/contract/capacity"
 	"shopstack/contract/iam"
 	"shopstack/contract/routes"
+	"shopstack/dev/dynamolocal"
 )
 
-var update = flag.Bool("update", false, "rewrite ../capacity.json with the capacity DynamoDB Local reports")
+var update = flag.Bool("update", false, "rewrite "+capacity.Path+" with the capacity DynamoDB Local reports")
 
 const (
-	capacityFile = "../../capacity.json"
 	// capacitySource is the capacity file's source text: how its figures were produced.
 	capacitySource = "go test ./functions/lib/api -run TestCapacityAndAccess -update (DynamoDB Local, ReturnConsumedCapacity TOTAL, on-demand tables; " +
 		"durationMs: median handler duration of 20 requests after one warm-up, rounded up to a whole ms, against DynamoDB Local, " +
@@ -31,33 +32,19 @@ const (
 	timedRuns = 20
 )
 
-// Capacity is the consumed capacity of one request of a route in a stated scenario.
-type Capacity struct {
-	Method             string  `json:"method"`
-	Path               string  `json:"path"`
-	Function           string  `json:"function"`
-	Scenario           string  `json:"scenario"`
-	ReadCapacityUnits  float64 `json:"readCapacityUnits"`
-	WriteCapacityUnits float64 `json:"writeCapacityUnits"`
-	DurationMs         float64 `json:"durationMs"` // varies from run to run: not compared with the file
-}
-
-// CapacityReport is the file a cost model reads.
-type CapacityReport struct {
-	Source string     `json:"source"`
-	Routes []Capacity `json:"routes"`
-}
-
 // TestCapacityAndAccess runs every route once in a fixed scenario. It checks that the
 // DynamoDB actions each function's code calls are exactly those package services
 // declares (the stack's IAM policies), and that the capacity each request consumes,
 // as DynamoDB Local reports it with ReturnConsumedCapacity TOTAL, matches
-// functions/capacity.json (rewrite it with -update). It also times each scenario's
+// functions/capacity.json (contract/capacity; rewrite it with -update). It also times each scenario's
 // request through the handler, timedRuns times after one warm-up, and records the median
 // as durationMs, which the cost model prices as Lambda GB-seconds.
 func TestCapacityAndAccess(t *testing.T) {
+	root, err := dynamolocal.ModuleRoot()
+	require.NoError(t, err)
+	capacityFile := filepath.Join(root, capacity.Path)
 	f := newFixture(t)
-	var got []Capacity
+	var got []capacity.Measurement
 	var timings []func() float64 // per entry of got, run after every capacity is measured
 	// measureEach records the capacity of run 0 of a scenario. Once every capacity is
 	// measured (so timing cannot change them), run 1 warms up and runs 2..timedRuns+1 are
@@ -74,8 +61,8 @@ func TestCapacityAndAccess(t *testing.T) {
 		resp := f.do(c0.method, c0.path, as, c0.body, c0.headers...)
 		require.Equal(t, want, resp.StatusCode, "%s %s: %s", c0.method, c0.path, resp.Body)
 		c := f.recorders[route.Function].TakeCapacity()
-		got = append(got, Capacity{Method: c0.method, Path: route.Path, Function: route.Function, Scenario: scenario,
-			ReadCapacityUnits: c.Read, WriteCapacityUnits: c.Write})
+		got = append(got, capacity.Measurement{Method: c0.method, Path: route.Path, Function: route.Function, Scenario: scenario,
+			ReadUnits: c.Read, WriteUnits: c.Write})
 		timings = append(timings, func() float64 {
 			durations := make([]time.Duration, 0, timedRuns)
 			for i := 1; i <= timedRuns+1; i++ {
@@ -176,12 +163,13 @@ func TestCapacityAndAccess(t *testing.T) {
 
 	measure("GET", "/health", "probe the region's table", anon, "", 200)
 	for i, timing := range timings {
-		got[i].DurationMs = timing()
+		d := timing()
+		got[i].DurationMs = &d
 	}
 
 	t.Run("every route measured", func(t *testing.T) {
 		for _, r := range routes.All() {
-			assert.True(t, slices.ContainsFunc(got, func(c Capacity) bool { return c.Method == r.Method && c.Path == r.Path }), "%s %s", r.Method, r.Path)
+			assert.True(t, slices.ContainsFunc(got, func(c capacity.Measurement) bool { return c.Method == r.Method && c.Path == r.Path }), "%s %s", r.Method, r.Path)
 		}
 	})
 
@@ -217,24 +205,24 @@ func TestCapacityAndAccess(t *testing.T) {
 
 	t.Run("capacity matches capacity.json", func(t *testing.T) {
 		for _, c := range got {
-			assert.Greater(t, c.ReadCapacityUnits+c.WriteCapacityUnits, 0.0, "%s %s %s reported no capacity", c.Method, c.Path, c.Scenario)
-			assert.GreaterOrEqual(t, c.DurationMs, 1.0, "%s %s %s: no duration", c.Method, c.Path, c.Scenario)
+			assert.Greater(t, c.ReadUnits+c.WriteUnits, 0.0, "%s %s %s reported no capacity", c.Method, c.Path, c.Scenario)
+			assert.GreaterOrEqual(t, *c.DurationMs, 1.0, "%s %s %s: no duration", c.Method, c.Path, c.Scenario)
 		}
-		report := CapacityReport{Source: capacitySource, Routes: got}
+		report := capacity.Report{Source: capacitySource, Routes: got}
 		if *update {
-			b, err := json.MarshalIndent(report, "", "  ")
+			b, err := report.Marshal()
 			require.NoError(t, err)
-			require.NoError(t, os.WriteFile(capacityFile, append(b, '\n'), 0o644))
+			require.NoError(t, os.WriteFile(capacityFile, b, 0o644))
 			return
 		}
 		b, err := os.ReadFile(capacityFile)
 		require.NoError(t, err, "run with -update to create it")
-		var want CapacityReport
-		require.NoError(t, json.Unmarshal(b, &want))
+		want, err := capacity.Parse(b)
+		require.NoError(t, err)
 		for _, c := range want.Routes {
-			assert.Greater(t, c.DurationMs, 0.0, "%s: %s %s %s has no durationMs", capacityFile, c.Method, c.Path, c.Scenario)
+			assert.NotNil(t, c.DurationMs, "%s: %s %s %s has no durationMs", capacityFile, c.Method, c.Path, c.Scenario)
 		}
-		assert.Equal(t, withoutDurations(want), withoutDurations(report), "capacity changed: check why, then run go test ./functions/lib/api -run TestCapacityAndAccess -update")
+		assert.Equal(t, withoutDurations(*want), withoutDurations(report), "capacity changed: check why, then run go test ./functions/lib/api -run TestCapacityAndAccess -update")
 	})
 }
 
@@ -256,12 +244,12 @@ func medianMs(ds []time.Duration) float64 {
 	return max(1, math.Ceil(float64(m)/float64(time.Millisecond)))
 }
 
-// withoutDurations is r with every durationMs zeroed: durations vary from run to run,
+// withoutDurations is r with every durationMs left out: durations vary from run to run,
 // capacity units must not.
-func withoutDurations(r CapacityReport) CapacityReport {
+func withoutDurations(r capacity.Report) capacity.Report {
 	r.Routes = slices.Clone(r.Routes)
 	for i := range r.Routes {
-		r.Routes[i].DurationMs = 0
+		r.Routes[i].DurationMs = nil
 	}
 	return r
 }

@@ -23,6 +23,7 @@ import (
 
 	"shopstack/contract"
 	"shopstack/contract/schema"
+	"shopstack/dev/dynamolocal"
 	"shopstack/functions/lib/consumer"
 	"shopstack/functions/lib/pipeline"
 	"shopstack/functions/lib/stream"
@@ -63,7 +64,7 @@ func StartPipeline(c *dynamodb.Client, tables map[string]string, log *slog.Logge
 	ctx := context.Background()
 	opts := c.Options()
 	streams := dynamodbstreams.New(dynamodbstreams.Options{Region: opts.Region, BaseEndpoint: opts.BaseEndpoint, Credentials: opts.Credentials})
-	var readers []*stream.Reader
+	var readers []*dynamolocal.StreamReader
 	for _, logical := range []string{schema.Orders, schema.Products} {
 		out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tables[logical])})
 		if err != nil {
@@ -72,7 +73,7 @@ func StartPipeline(c *dynamodb.Client, tables map[string]string, log *slog.Logge
 		if out.Table.LatestStreamArn == nil {
 			return nil, fmt.Errorf("pipeline: table %s has no stream", tables[logical])
 		}
-		readers = append(readers, stream.NewReader(streams, aws.ToString(out.Table.LatestStreamArn)))
+		readers = append(readers, dynamolocal.NewStreamReader(streams, aws.ToString(out.Table.LatestStreamArn)))
 	}
 	bus := &memoryBus{log: log.With("function", "bus"), stopping: make(chan struct{})}
 	for _, lc := range contract.Consumers {
@@ -108,7 +109,7 @@ func (p *Pipeline) Stop() {
 }
 
 // run polls every stream until ctx ends. A poll is never cut short: its batches finish first.
-func (p *Pipeline) run(ctx context.Context, readers []*stream.Reader, publisher *stream.Publisher, log *slog.Logger) {
+func (p *Pipeline) run(ctx context.Context, readers []*dynamolocal.StreamReader, publisher *stream.Publisher, log *slog.Logger) {
 	batches := make([]batch, len(readers))
 	tick := time.NewTicker(PollInterval)
 	defer tick.Stop()
@@ -133,7 +134,7 @@ type batch struct {
 
 // poll reads what the stream holds since the last poll and publishes it with what is left of the
 // last batch, as Lambda does: a reported failure is retried from that record.
-func (b *batch) poll(ctx context.Context, r *stream.Reader, publisher *stream.Publisher, log *slog.Logger) {
+func (b *batch) poll(ctx context.Context, r *dynamolocal.StreamReader, publisher *stream.Publisher, log *slog.Logger) {
 	records, err := r.Read(ctx)
 	b.records = append(b.records, records...)
 	if err != nil {

@@ -133,7 +133,7 @@ type world struct {
 	carts     *shop.Carts
 	checkout  *shop.Checkout
 	orders    *shop.Orders
-	streams   map[string]*Reader
+	streams   map[string]*dynamolocal.StreamReader
 	bus       *fakeBus
 	parking   *fakeParking
 	publisher *Publisher
@@ -148,7 +148,7 @@ func newWorld(t *testing.T) *world {
 	c := dynamolocal.Client(t)
 	tables := dynamolocal.Tables(t, c)
 	db := store.New(c, c, tables)
-	w := &world{t: t, ctx: ctx, streams: map[string]*Reader{}, bus: &fakeBus{}, parking: &fakeParking{}, logs: &bytes.Buffer{}}
+	w := &world{t: t, ctx: ctx, streams: map[string]*dynamolocal.StreamReader{}, bus: &fakeBus{}, parking: &fakeParking{}, logs: &bytes.Buffer{}}
 	w.catalog = shop.NewCatalog(db.Products())
 	w.carts = shop.NewCarts(db.Carts(), db.Products())
 	w.checkout = shop.NewCheckout(db.Carts(), db.Products(), db.Orders())
@@ -453,7 +453,7 @@ func FuzzHandle(f *testing.F) {
 }
 
 // enableStream turns on NEW_AND_OLD_IMAGES, as the stack does, and returns a reader of it.
-func enableStream(t *testing.T, c *dynamodb.Client, table string) *Reader {
+func enableStream(t *testing.T, c *dynamodb.Client, table string) *dynamolocal.StreamReader {
 	t.Helper()
 	ctx := context.Background()
 	_, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(table),
@@ -465,11 +465,11 @@ func enableStream(t *testing.T, c *dynamodb.Client, table string) *Reader {
 	opts := c.Options()
 	streams := dynamodbstreams.New(dynamodbstreams.Options{Region: opts.Region, BaseEndpoint: opts.BaseEndpoint,
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
-	return NewReader(streams, aws.ToString(out.Table.LatestStreamArn))
+	return dynamolocal.NewStreamReader(streams, aws.ToString(out.Table.LatestStreamArn))
 }
 
 // read returns every record written to r's stream since the last read.
-func read(t *testing.T, r *Reader) []events.DynamoDBEventRecord {
+func read(t *testing.T, r *dynamolocal.StreamReader) []events.DynamoDBEventRecord {
 	t.Helper()
 	records, err := r.Read(context.Background())
 	require.NoError(t, err)

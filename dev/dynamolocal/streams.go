@@ -1,4 +1,4 @@
-package stream
+package dynamolocal
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 )
 
-// StreamsAPI is the part of the DynamoDB Streams API a Reader calls; *dynamodbstreams.Client is one.
+// StreamsAPI is the part of the DynamoDB Streams API a StreamReader calls; *dynamodbstreams.Client is one.
 type StreamsAPI interface {
 	DescribeStream(ctx context.Context, in *dynamodbstreams.DescribeStreamInput, opts ...func(*dynamodbstreams.Options)) (*dynamodbstreams.DescribeStreamOutput, error)
 	GetShardIterator(ctx context.Context, in *dynamodbstreams.GetShardIteratorInput, opts ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetShardIteratorOutput, error)
@@ -22,26 +22,27 @@ type StreamsAPI interface {
 
 var _ StreamsAPI = (*dynamodbstreams.Client)(nil)
 
-// Reader reads one table's stream through the Streams API from its oldest record, remembering
-// the last record read of each shard. It stands in for Lambda's event source mapping where there
-// is none: DynamoDB Local and the tests. Every Read takes fresh shard iterators (after the last
+// StreamReader reads one table's stream through the Streams API from its oldest record,
+// remembering the last record read of each shard. It stands in for Lambda's event source mapping
+// where there is none: DynamoDB Local and the tests. It lives here, not beside the publisher in
+// package stream, so the publisher's binary does not link and initialise the Streams client. Every Read takes fresh shard iterators (after the last
 // record read, or at the trim horizon), since an iterator expires (after 15 minutes on AWS) and
 // DynamoDB Local refuses one taken while its shard was still empty once records arrive.
-type Reader struct {
+type StreamReader struct {
 	client StreamsAPI
 	arn    string
 	last   map[string]string // shard id -> sequence number of the last record read
 	closed map[string]bool   // shards closed and read to their end
 }
 
-// NewReader returns a reader of the stream arn (a table's LatestStreamArn).
-func NewReader(client StreamsAPI, arn string) *Reader {
-	return &Reader{client: client, arn: arn, last: map[string]string{}, closed: map[string]bool{}}
+// NewStreamReader returns a reader of the stream arn (a table's LatestStreamArn).
+func NewStreamReader(client StreamsAPI, arn string) *StreamReader {
+	return &StreamReader{client: client, arn: arn, last: map[string]string{}, closed: map[string]bool{}}
 }
 
 // Read returns every record written since the last call, shard by shard in the order the stream
 // lists them (parents first), as Lambda delivers them to a function.
-func (r *Reader) Read(ctx context.Context) ([]events.DynamoDBEventRecord, error) {
+func (r *StreamReader) Read(ctx context.Context) ([]events.DynamoDBEventRecord, error) {
 	desc, err := r.client.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(r.arn)})
 	if err != nil {
 		return nil, fmt.Errorf("describe stream %s: %w", r.arn, err)
@@ -108,7 +109,7 @@ func lambdaRecord(arn string, r streamtypes.Record) (events.DynamoDBEventRecord,
 		"eventID": aws.ToString(r.EventID), "eventName": string(r.EventName), "eventSource": "aws:dynamodb",
 		"eventVersion": aws.ToString(r.EventVersion), "awsRegion": aws.ToString(r.AwsRegion), "eventSourceARN": arn,
 		"dynamodb": map[string]any{
-			"Keys": avMap(d.Keys), "NewImage": avMap(d.NewImage), "OldImage": avMap(d.OldImage),
+			"Keys": streamAVMap(d.Keys), "NewImage": streamAVMap(d.NewImage), "OldImage": streamAVMap(d.OldImage),
 			"SequenceNumber": aws.ToString(d.SequenceNumber), "SizeBytes": aws.ToInt64(d.SizeBytes), "StreamViewType": string(d.StreamViewType),
 			"ApproximateCreationDateTime": created,
 		},
@@ -124,18 +125,18 @@ func lambdaRecord(arn string, r streamtypes.Record) (events.DynamoDBEventRecord,
 	return rec, nil
 }
 
-func avMap(m map[string]streamtypes.AttributeValue) map[string]any {
+func streamAVMap(m map[string]streamtypes.AttributeValue) map[string]any {
 	if m == nil {
 		return nil
 	}
 	out := map[string]any{}
 	for k, v := range m {
-		out[k] = av(v)
+		out[k] = streamAV(v)
 	}
 	return out
 }
 
-func av(v streamtypes.AttributeValue) map[string]any {
+func streamAV(v streamtypes.AttributeValue) map[string]any {
 	switch v := v.(type) {
 	case *streamtypes.AttributeValueMemberS:
 		return map[string]any{"S": v.Value}
@@ -154,11 +155,11 @@ func av(v streamtypes.AttributeValue) map[string]any {
 	case *streamtypes.AttributeValueMemberL:
 		l := []any{}
 		for _, x := range v.Value {
-			l = append(l, av(x))
+			l = append(l, streamAV(x))
 		}
 		return map[string]any{"L": l}
 	case *streamtypes.AttributeValueMemberM:
-		return map[string]any{"M": avMap(v.Value)}
+		return map[string]any{"M": streamAVMap(v.Value)}
 	}
 	return map[string]any{"NULL": true}
 }

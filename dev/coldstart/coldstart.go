@@ -200,10 +200,14 @@ func Report(w io.Writer, results []Result, baseline string) error {
 		return fmt.Errorf("no result for the baseline %q", baseline)
 	}
 	bi, bv := Of(base.Inits()), Of(base.Invokes())
-	fmt.Fprintf(w, "%-14s %4s %10s %10s %8s %12s %12s %8s\n", "function", "n", "init p50", "init p90", "init ×", "invoke p50", "invoke p90", "invoke ×")
+	width := len("function")
+	for _, r := range results {
+		width = max(width, len(r.Name))
+	}
+	fmt.Fprintf(w, "%-*s %4s %10s %10s %8s %12s %12s %8s\n", width, "function", "n", "init p50", "init p90", "init ×", "invoke p50", "invoke p90", "invoke ×")
 	for _, r := range results {
 		i, v := Of(r.Inits()), Of(r.Invokes())
-		fmt.Fprintf(w, "%-14s %4d %10s %10s %7.2f× %12s %12s %7.2f×\n", r.Name, len(r.Samples),
+		fmt.Fprintf(w, "%-*s %4d %10s %10s %7.2f× %12s %12s %7.2f×\n", width, r.Name, len(r.Samples),
 			ms(i.P50), ms(i.P90), float64(i.P50)/float64(bi.P50), ms(v.P50), ms(v.P90), float64(v.P50)/float64(bv.P50))
 	}
 	return nil

@@ -100,3 +100,24 @@ func TestStats(t *testing.T) {
 	assert.Equal(t, Stats{P50: 3 * time.Millisecond, P90: 5 * time.Millisecond}, Of(ms(5, 1, 3, 2, 4)))
 	assert.Equal(t, Stats{P50: 5500 * time.Microsecond, P90: 9 * time.Millisecond}, Of(ms(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)))
 }
+
+// Every median is reported as a multiple of the baseline's, whatever order the results come in,
+// and a name longer than the column (a base tree's "<name>@base") keeps the columns aligned.
+func TestReportRatiosToTheBaseline(t *testing.T) {
+	samples := func(init, invoke time.Duration) []Sample {
+		return []Sample{{Init: init, Invoke: invoke}, {Init: init, Invoke: invoke}}
+	}
+	results := []Result{
+		{Name: "notifications@base", Samples: samples(30*time.Millisecond, 4*time.Millisecond)},
+		{Name: Hello, Samples: samples(20*time.Millisecond, 2*time.Millisecond)},
+	}
+	var out strings.Builder
+	require.NoError(t, Report(&out, results, Hello))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 3)
+	assert.Equal(t, []string{"notifications@base", "2", "30.00", "ms", "30.00", "ms", "1.50×", "4.00", "ms", "4.00", "ms", "2.00×"}, strings.Fields(lines[1]))
+	assert.Equal(t, "1.00×", strings.Fields(lines[2])[6])
+	assert.Equal(t, strings.Index(lines[0], "init p50")+len("init p50"), strings.Index(lines[1], "30.00 ms")+len("30.00 ms"), "columns aligned")
+
+	assert.ErrorContains(t, Report(&out, results[:1], Hello), `no result for the baseline "hello"`)
+}

@@ -9,8 +9,16 @@ import (
 	"shopstack/functions/lib/pipeline"
 )
 
-// Hello is the baseline's name in results.
+// Hello is the baseline's name in results: every ratio is to it.
 const Hello = "hello"
+
+// HelloDynamoDB is hello world plus the AWS SDK's DynamoDB client, imported and not used: the
+// floor of a function that talks to DynamoDB with this SDK (its packages' init runs at every
+// cold start whether a client is built or not).
+const HelloDynamoDB = "hello-dynamodb"
+
+// Baselines are the programs in ./<name> measured beside the functions, Hello first.
+var Baselines = []string{Hello, HelloDynamoDB}
 
 // FirstEvent returns the payload of a function's first invocation, built from aws-lambda-go's
 // event types as the trigger would send it, and a check of the answer. API functions get a
@@ -19,8 +27,8 @@ const Hello = "hello"
 // have no local stand-in. productsTable names the products table for the publisher's stream ARN.
 func FirstEvent(function, productsTable string) ([]byte, func(Answer) error, error) {
 	switch function {
-	case Hello:
-		return []byte(`{}`), nil, nil
+	case Hello, HelloDynamoDB:
+		return []byte(`{}`), wants(`"Hello λ!"`), nil
 	case "counter":
 		return []byte(`{"number":10}`), wants(`11`), nil
 	case "health":

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"shopstack/contract/schema"
 	"shopstack/dev/dynamolocal"
@@ -13,10 +15,12 @@ import (
 	"shopstack/lambdabuild"
 )
 
-// Measure builds every function and the hello world for this machine with the functions' flags,
-// starts DynamoDB Local with the schema's tables for the functions' first reads, and writes the
-// report of n cold starts per binary to w (progress to progress).
-func Measure(ctx context.Context, dir string, n int, w, progress io.Writer) error {
+// Measure builds every function and the baselines (Baselines) for this machine with the
+// functions' flags, starts DynamoDB Local with the schema's tables for the functions' first reads,
+// and writes the report of n cold starts per binary to w (progress to progress). base, when not
+// "", is the root of a second source tree (another commit of this module): its functions are
+// built the same way and started in the same rounds, reported as "<name>@base".
+func Measure(ctx context.Context, dir, base string, n int, w, progress io.Writer) error {
 	builder, err := lambdabuild.New(dir, lambdabuild.Host)
 	if err != nil {
 		return err
@@ -25,10 +29,13 @@ func Measure(ctx context.Context, dir string, n int, w, progress io.Writer) erro
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(progress, "building %d functions and %s for %s/%s\n", len(names), Hello, lambdabuild.Host.GOOS, lambdabuild.Host.GOARCH)
-	binaries := map[string]string{Hello: filepath.Join(builder.Root, ".build", "coldstart", Hello)}
-	if err := builder.BuildMain(ctx, "./dev/coldstart/"+Hello, binaries[Hello]); err != nil {
-		return err
+	fmt.Fprintf(progress, "building %d functions and %d baselines for %s/%s\n", len(names), len(Baselines), lambdabuild.Host.GOOS, lambdabuild.Host.GOARCH)
+	binaries := map[string]string{}
+	for _, b := range Baselines {
+		binaries[b] = filepath.Join(builder.Root, ".build", "coldstart", b)
+		if err := builder.BuildMain(ctx, "./dev/coldstart/"+b, binaries[b]); err != nil {
+			return err
+		}
 	}
 	for _, name := range names {
 		art, err := builder.Build(ctx, name)
@@ -36,6 +43,14 @@ func Measure(ctx context.Context, dir string, n int, w, progress io.Writer) erro
 			return err
 		}
 		binaries[name] = art.Binary
+	}
+	measured := append(slices.Clone(Baselines), names...)
+	if base != "" {
+		baseNames, err := buildBase(ctx, base, binaries, progress)
+		if err != nil {
+			return err
+		}
+		measured = append(measured, baseNames...)
 	}
 	fmt.Fprintln(progress, "starting DynamoDB Local")
 	db, err := dynamolocal.Start(ctx)
@@ -49,8 +64,8 @@ func Measure(ctx context.Context, dir string, n int, w, progress io.Writer) erro
 	}
 	env := FunctionEnv(tables, db.Endpoint)
 	var targets []Target
-	for _, name := range append([]string{Hello}, names...) {
-		event, check, err := FirstEvent(name, tables[schema.Products])
+	for _, name := range measured {
+		event, check, err := FirstEvent(strings.TrimSuffix(name, baseSuffix), tables[schema.Products])
 		if err != nil {
 			return err
 		}
@@ -62,6 +77,33 @@ func Measure(ctx context.Context, dir string, n int, w, progress io.Writer) erro
 		return err
 	}
 	return Report(w, results, Hello)
+}
+
+// baseSuffix marks a function of the base tree in results.
+const baseSuffix = "@base"
+
+// buildBase builds every function of the source tree at root with the same builder, adds their
+// binaries to binaries as "<name>@base" and returns those names.
+func buildBase(ctx context.Context, root string, binaries map[string]string, progress io.Writer) ([]string, error) {
+	builder, err := lambdabuild.New(root, lambdabuild.Host)
+	if err != nil {
+		return nil, fmt.Errorf("base: %w", err)
+	}
+	names, err := builder.Functions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("base: %w", err)
+	}
+	fmt.Fprintf(progress, "building %d functions of the base tree %s\n", len(names), builder.Root)
+	var out []string
+	for _, name := range names {
+		art, err := builder.Build(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("base: %w", err)
+		}
+		binaries[name+baseSuffix] = art.Binary
+		out = append(out, name+baseSuffix)
+	}
+	return out, nil
 }
 
 // FunctionEnv is what the stack sets for the functions (every table's name, the writer region,

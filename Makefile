@@ -19,10 +19,10 @@ test: ## every test: functions (against DynamoDB Local), stacks under mocks for 
 	# -vet=off: `go vet` above already ran every check go test's subset would repeat.
 	# -ldflags=-w: no DWARF in test binaries, which go test relinks on every run: a third less
 	# link CPU (tests/: 17.6 -> 11.9 CPU-s); stack traces do not need it.
-	# ./tests ./functions/build first: go test starts packages in the order named, and these two
+	# ./tests ./lambdabuild first: go test starts packages in the order named, and these two
 	# run longest (the engine scenarios; the one cold build); last in ./... order they ran alone
 	# at the end while the other packages had finished.
-	$(GO) test -count=1 -timeout 30m -vet=off -ldflags=-w ./tests ./functions/build ./...
+	$(GO) test -count=1 -timeout 30m -vet=off -ldflags=-w ./tests ./lambdabuild ./...
 
 # -v: a first run compiles for minutes; the go command then names each package as it compiles it
 # (nothing when the cache has them), and the plan names each function as it builds it.

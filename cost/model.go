@@ -183,7 +183,7 @@ func (m *model) writerRegion() string {
 }
 
 // add prices quantity of a dimension for resource r, charged in region.
-func (m *model) add(r engine.Resource, region, service, dimension string, kind Kind, quantity float64) error {
+func (m *model) add(r engine.GraphResource, region, service, dimension string, kind Kind, quantity float64) error {
 	if quantity == 0 {
 		return nil
 	}

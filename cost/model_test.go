@@ -67,7 +67,7 @@ func testCapacity() *capacity.Report {
 func testGraph(replicaRegions ...string) *engine.Graph {
 	g := &engine.Graph{Stack: "test"}
 	res := func(typ, name, region string, inputs map[string]any) {
-		g.Resources = append(g.Resources, engine.Resource{
+		g.Resources = append(g.Resources, engine.GraphResource{
 			Type: typ, Name: name, URN: "urn:pulumi:test::shopstack::" + typ + "::" + name, Region: region, Custom: true, Inputs: inputs,
 		})
 	}
@@ -182,7 +182,7 @@ func TestAddingARegion(t *testing.T) {
 
 func TestUnpricedTypeFails(t *testing.T) {
 	g := testGraph()
-	g.Resources = append(g.Resources, engine.Resource{Type: "aws:rds/instance:Instance", Name: "db", URN: "urn:db", Region: "us-east-1", Custom: true})
+	g.Resources = append(g.Resources, engine.GraphResource{Type: "aws:rds/instance:Instance", Name: "db", URN: "urn:db", Region: "us-east-1", Custom: true})
 	_, err := New(g, Inputs{Book: testBook(t)})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "aws:rds/instance:Instance")

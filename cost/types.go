@@ -20,7 +20,7 @@ const (
 const gib = 1 << 30
 
 // pricer adds the lines of one resource.
-type pricer func(m *model, r engine.Resource) error
+type pricer func(m *model, r engine.GraphResource) error
 
 // pricers price every type that costs money. A type absent here must be in free.
 var pricers = map[string]pricer{
@@ -93,7 +93,7 @@ func FreeReason(typ string) (string, bool) {
 }
 
 func fixed(service, dimension string, quantity float64) pricer {
-	return func(m *model, r engine.Resource) error {
+	return func(m *model, r engine.GraphResource) error {
 		return m.add(r, r.Region, service, dimension, Fixed, quantity)
 	}
 }
@@ -101,7 +101,7 @@ func fixed(service, dimension string, quantity float64) pricer {
 // priceFunction: requests and GB-seconds from the routes the function serves, and the X-Ray traces
 // of the requests sampled when tracing is active. A function no route reaches (the counter) has no
 // modelled traffic.
-func priceFunction(m *model, r engine.Resource) error {
+func priceFunction(m *model, r engine.GraphResource) error {
 	if m.in.Profile == nil {
 		return nil
 	}
@@ -129,7 +129,7 @@ func priceFunction(m *model, r engine.Resource) error {
 }
 
 // serviceOf is the shopstack service a function runs: its service tag, else its name's last part.
-func serviceOf(r engine.Resource) string {
+func serviceOf(r engine.GraphResource) string {
 	if tags, _ := r.Inputs["tags"].(map[string]any); tags != nil {
 		if s, ok := tags["service"].(string); ok {
 			return s
@@ -139,7 +139,7 @@ func serviceOf(r engine.Resource) string {
 	return name[strings.LastIndex(name, "-")+1:]
 }
 
-func nameOf(r engine.Resource) string {
+func nameOf(r engine.GraphResource) string {
 	if n, ok := r.Inputs["name"].(string); ok && n != "" {
 		return n
 	}
@@ -153,7 +153,7 @@ func number(v any, otherwise float64) float64 {
 	return otherwise
 }
 
-func priceRestAPI(m *model, r engine.Resource) error {
+func priceRestAPI(m *model, r engine.GraphResource) error {
 	if m.in.Profile == nil {
 		return nil
 	}
@@ -163,7 +163,7 @@ func priceRestAPI(m *model, r engine.Resource) error {
 // priceTable: each copy (the table in its region and every replica) serves the reads made in its
 // region, the writes landing there, the replicated writes of every other copy's writes, and stores
 // the whole table (and its PITR backup when enabled).
-func priceTable(m *model, r engine.Resource) error {
+func priceTable(m *model, r engine.GraphResource) error {
 	copies := map[string]bool{r.Region: truthy(r.Inputs["pointInTimeRecovery"], "enabled")}
 	order := []string{r.Region}
 	replicas, _ := r.Inputs["replicas"].([]any)
@@ -237,7 +237,7 @@ func truthy(v any, key string) bool {
 	return false
 }
 
-func priceKey(m *model, r engine.Resource) error {
+func priceKey(m *model, r engine.GraphResource) error {
 	if err := m.add(r, r.Region, "KMS", "customer-managed-key", Fixed, 1); err != nil {
 		return err
 	}
@@ -248,7 +248,7 @@ func priceKey(m *model, r engine.Resource) error {
 }
 
 // priceAlarm charges each metric an alarm evaluates: one, or each metric of a metric-math alarm.
-func priceAlarm(m *model, r engine.Resource) error {
+func priceAlarm(m *model, r engine.GraphResource) error {
 	metrics := 1.0
 	period := number(r.Inputs["period"], 60)
 	if qs, ok := r.Inputs["metricQueries"].([]any); ok && len(qs) > 0 {
@@ -271,7 +271,7 @@ func priceAlarm(m *model, r engine.Resource) error {
 // priceLogGroup: a function's log group ingests log_bytes_per_request per invocation, an API access
 // log group access_log_bytes_per_request per request; stored data is what the retention keeps
 // (uncompressed, so an upper bound).
-func priceLogGroup(m *model, r engine.Resource) error {
+func priceLogGroup(m *model, r engine.GraphResource) error {
 	if m.in.Profile == nil {
 		return nil
 	}
@@ -304,7 +304,7 @@ func priceLogGroup(m *model, r engine.Resource) error {
 	return m.add(r, r.Region, "CloudWatch", "logs-stored", Usage, ingested*days/30)
 }
 
-func priceSubscription(m *model, r engine.Resource) error {
+func priceSubscription(m *model, r engine.GraphResource) error {
 	if m.in.Profile == nil {
 		return nil
 	}
@@ -315,7 +315,7 @@ func priceSubscription(m *model, r engine.Resource) error {
 	return nil // deliveries to Lambda and SQS are free
 }
 
-func priceUserPool(m *model, r engine.Resource) error {
+func priceUserPool(m *model, r engine.GraphResource) error {
 	if m.in.Profile == nil {
 		return nil
 	}
@@ -324,7 +324,7 @@ func priceUserPool(m *model, r engine.Resource) error {
 
 // priceWebACL: the ACL, each rule, and every request it inspects: a regional ACL sees its region's
 // API requests, a CloudFront one every request.
-func priceWebACL(m *model, r engine.Resource) error {
+func priceWebACL(m *model, r engine.GraphResource) error {
 	if err := m.add(r, r.Region, "WAF", "web-acl", Fixed, 1); err != nil {
 		return err
 	}
@@ -346,7 +346,7 @@ func priceWebACL(m *model, r engine.Resource) error {
 }
 
 // priceHealthCheck: the check and each optional feature it uses.
-func priceHealthCheck(m *model, r engine.Resource) error {
+func priceHealthCheck(m *model, r engine.GraphResource) error {
 	if err := m.add(r, r.Region, "Route 53", "health-check", Fixed, 1); err != nil {
 		return err
 	}
@@ -369,7 +369,7 @@ func priceHealthCheck(m *model, r engine.Resource) error {
 
 // priceRecord: latency-routed records share the profile's latency-based queries; queries to alias
 // records that point at AWS resources (API Gateway, CloudFront, load balancers) are free.
-func priceRecord(m *model, r engine.Resource) error {
+func priceRecord(m *model, r engine.GraphResource) error {
 	if m.in.Profile == nil || r.Inputs[latencyRecordKey] == nil {
 		return nil
 	}
@@ -391,7 +391,7 @@ func priceRecord(m *model, r engine.Resource) error {
 // priceQueue: each order event sent, received and deleted once (three requests) on every queue of
 // the writer region, where orders are written; a dead-letter queue (one another queue's redrive
 // policy names) normally receives nothing.
-func priceQueue(m *model, r engine.Resource) error {
+func priceQueue(m *model, r engine.GraphResource) error {
 	if m.in.Profile == nil || r.Region != m.writer || isDeadLetter(m, r) {
 		return nil
 	}
@@ -403,7 +403,7 @@ func priceQueue(m *model, r engine.Resource) error {
 	return m.add(r, r.Region, "SQS", dimension, Usage, 3*p.MonthlyOrders*p.EventsPerOrder)
 }
 
-func isDeadLetter(m *model, q engine.Resource) bool {
+func isDeadLetter(m *model, q engine.GraphResource) bool {
 	name := nameOf(q)
 	for _, o := range m.g.Resources {
 		if o.URN == q.URN || (o.Type != q.Type && o.Type != "aws:sqs/redrivePolicy:RedrivePolicy") {
@@ -417,7 +417,7 @@ func isDeadLetter(m *model, q engine.Resource) bool {
 }
 
 // priceEventBus: a custom bus of the writer region receives the order events.
-func priceEventBus(m *model, r engine.Resource) error {
+func priceEventBus(m *model, r engine.GraphResource) error {
 	if m.in.Profile == nil || r.Region != m.writer {
 		return nil
 	}
@@ -426,7 +426,7 @@ func priceEventBus(m *model, r engine.Resource) error {
 
 // priceArchive: the archive of the writer region processes every order event and keeps it for its
 // retention (a year when it keeps events forever).
-func priceArchive(m *model, r engine.Resource) error {
+func priceArchive(m *model, r engine.GraphResource) error {
 	if m.in.Profile == nil || r.Region != m.writer {
 		return nil
 	}
@@ -448,7 +448,7 @@ const secondsPerMonth = 730 * 3600
 
 // priceScalingTarget: a Lambda provisioned-concurrency target keeps at least its minimum capacity
 // warm all month (memory × seconds); other scaling targets cost nothing by themselves.
-func priceScalingTarget(m *model, r engine.Resource) error {
+func priceScalingTarget(m *model, r engine.GraphResource) error {
 	if r.Inputs["scalableDimension"] != "lambda:function:ProvisionedConcurrency" {
 		return nil
 	}

@@ -10,8 +10,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
-// Resource is one resource as the engine holds it.
-type Resource struct {
+// GraphResource is one resource as the engine holds it.
+type GraphResource struct {
 	Type     string
 	Name     string // logical name
 	URN      string
@@ -33,7 +33,7 @@ type Resource struct {
 // Graph is what one stack's program registered and exported.
 type Graph struct {
 	Stack     string
-	Resources []Resource // sorted by URN
+	Resources []GraphResource // sorted by URN
 	Outputs   map[string]any
 }
 
@@ -59,7 +59,7 @@ func newGraph(stack string, order []resource.URN, states map[resource.URN]*pengi
 			g.Outputs = Plain(s.Outputs)
 			continue
 		}
-		r := Resource{
+		r := GraphResource{
 			Type: string(s.Type), Name: s.URN.Name(), URN: string(s.URN), Parent: string(s.Parent),
 			Custom: s.Custom, Protect: s.Protect,
 			Inputs: Plain(s.Inputs), State: Plain(s.Outputs),
@@ -90,7 +90,7 @@ func newGraph(stack string, order []resource.URN, states map[resource.URN]*pengi
 		}
 		g.Resources = append(g.Resources, r)
 	}
-	slices.SortFunc(g.Resources, func(a, b Resource) int { return cmp.Compare(a.URN, b.URN) })
+	slices.SortFunc(g.Resources, func(a, b GraphResource) int { return cmp.Compare(a.URN, b.URN) })
 	g.componentRegions()
 	return g, nil
 }
@@ -145,8 +145,8 @@ func providerURN(ref string) (string, error) {
 }
 
 // OfType returns the resources of one type token, in URN order.
-func (g *Graph) OfType(typ string) []Resource {
-	var out []Resource
+func (g *Graph) OfType(typ string) []GraphResource {
+	var out []GraphResource
 	for _, r := range g.Resources {
 		if r.Type == typ {
 			out = append(out, r)
@@ -156,27 +156,27 @@ func (g *Graph) OfType(typ string) []Resource {
 }
 
 // ByURN finds a resource.
-func (g *Graph) ByURN(urn string) (Resource, bool) {
-	i, ok := slices.BinarySearchFunc(g.Resources, urn, func(r Resource, u string) int { return cmp.Compare(r.URN, u) })
+func (g *Graph) ByURN(urn string) (GraphResource, bool) {
+	i, ok := slices.BinarySearchFunc(g.Resources, urn, func(r GraphResource, u string) int { return cmp.Compare(r.URN, u) })
 	if !ok {
-		return Resource{}, false
+		return GraphResource{}, false
 	}
 	return g.Resources[i], true
 }
 
 // Named finds the resource of a type with a logical name.
-func (g *Graph) Named(typ, name string) (Resource, error) {
+func (g *Graph) Named(typ, name string) (GraphResource, error) {
 	for _, r := range g.Resources {
 		if r.Type == typ && r.Name == name {
 			return r, nil
 		}
 	}
-	return Resource{}, fmt.Errorf("no %s named %s", typ, name)
+	return GraphResource{}, fmt.Errorf("no %s named %s", typ, name)
 }
 
 // Children returns the resources whose parent is urn.
-func (g *Graph) Children(urn string) []Resource {
-	var out []Resource
+func (g *Graph) Children(urn string) []GraphResource {
+	var out []GraphResource
 	for _, r := range g.Resources {
 		if r.Parent == urn {
 			out = append(out, r)

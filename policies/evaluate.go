@@ -36,8 +36,8 @@ type Manifest struct {
 	Version     string `yaml:"version"` // optional; the engine prefers it to the analyzer's own version
 }
 
-// Resource is one resource as the analyzer sees it.
-type Resource struct {
+// AnalyzedResource is one resource as the analyzer sees it.
+type AnalyzedResource struct {
 	Type string // Pulumi type token, e.g. "aws:lambda/function:Function"
 	Name string // logical name
 	URN  string
@@ -174,7 +174,7 @@ func (e *Engine) Manifest() Manifest { return e.manifest }
 // Evaluate runs every resource rule on each resource and every stack rule once on the whole
 // graph, as a preview with the analyzer does. Violations are sorted by URN (stack rules last),
 // rule and message.
-func (e *Engine) Evaluate(ctx context.Context, resources []Resource) ([]Violation, error) {
+func (e *Engine) Evaluate(ctx context.Context, resources []AnalyzedResource) ([]Violation, error) {
 	var out []Violation
 	for _, r := range resources {
 		vs, err := e.EvaluateResource(ctx, r)
@@ -200,7 +200,7 @@ func (e *Engine) Evaluate(ctx context.Context, resources []Resource) ([]Violatio
 }
 
 // EvaluateResource runs every resource rule on r's input properties (the analyzer's Analyze).
-func (e *Engine) EvaluateResource(ctx context.Context, r Resource) ([]Violation, error) {
+func (e *Engine) EvaluateResource(ctx context.Context, r AnalyzedResource) ([]Violation, error) {
 	if err := r.check(); err != nil {
 		return nil, err
 	}
@@ -213,7 +213,7 @@ func (e *Engine) EvaluateResource(ctx context.Context, r Resource) ([]Violation,
 
 // EvaluateStack runs every stack rule once on the resources' outputs (the analyzer's
 // AnalyzeStack). Its violations have URN "": they belong to the stack.
-func (e *Engine) EvaluateStack(ctx context.Context, resources []Resource) ([]Violation, error) {
+func (e *Engine) EvaluateStack(ctx context.Context, resources []AnalyzedResource) ([]Violation, error) {
 	for _, r := range resources {
 		if err := r.check(); err != nil {
 			return nil, err
@@ -226,7 +226,7 @@ func (e *Engine) EvaluateStack(ctx context.Context, resources []Resource) ([]Vio
 	return vs, nil
 }
 
-func (r Resource) check() error {
+func (r AnalyzedResource) check() error {
 	if r.Type == "" || r.Name == "" {
 		return fmt.Errorf("policies: resource %q: type and name are required", r.URN)
 	}
@@ -250,7 +250,7 @@ func Mandatory(vs []Violation) []Violation {
 // property wins a name clash, so input.name is the name property when there is one), then the
 // collision-safe __type, __urn, __name, __options, __provider and __properties. provider is {}
 // for a resource without one.
-func Input(r Resource) map[string]any {
+func Input(r AnalyzedResource) map[string]any {
 	return input(r, r.Properties)
 }
 
@@ -258,7 +258,7 @@ func Input(r Resource) map[string]any {
 // (analyzer.go, buildStackOPAInput): {"resources": [...]}, each element the Input of a
 // resource's outputs, with options.parent set from Parent when there is one, plus dependencies
 // and propertyDependencies when the engine sent them.
-func StackInput(resources []Resource) map[string]any {
+func StackInput(resources []AnalyzedResource) map[string]any {
 	list := make([]any, 0, len(resources))
 	for _, r := range resources {
 		props := r.Outputs
@@ -286,7 +286,7 @@ func StackInput(resources []Resource) map[string]any {
 	return map[string]any{"resources": list}
 }
 
-func input(r Resource, props map[string]any) map[string]any {
+func input(r AnalyzedResource, props map[string]any) map[string]any {
 	if props == nil {
 		props = map[string]any{}
 	}

@@ -22,7 +22,7 @@ import (
 type ruleCase struct {
 	name      string
 	rule      string
-	resources []policies.Resource
+	resources []policies.AnalyzedResource
 	want      string
 }
 
@@ -37,176 +37,176 @@ func doc(statements string) string {
 
 var cases = []ruleCase{
 	// Lambda.
-	{name: "arm64", rule: "deny_lambda_not_arm64", resources: []policies.Resource{function("fn")}},
+	{name: "arm64", rule: "deny_lambda_not_arm64", resources: []policies.AnalyzedResource{function("fn")}},
 	{name: "x86_64", rule: "deny_lambda_not_arm64",
-		resources: []policies.Resource{function("fn", set("architectures", []any{"x86_64"}))},
+		resources: []policies.AnalyzedResource{function("fn", set("architectures", []any{"x86_64"}))},
 		want:      `Lambda function "fn" must run on arm64: set architectures to ["arm64"] (got ["x86_64"])`},
 	{name: "architectures unset", rule: "deny_lambda_not_arm64",
-		resources: []policies.Resource{function("fn", unset("architectures"))}, want: "(got unset)"},
-	{name: "provided.al2023", rule: "deny_lambda_runtime_not_al2023", resources: []policies.Resource{function("fn")}},
+		resources: []policies.AnalyzedResource{function("fn", unset("architectures"))}, want: "(got unset)"},
+	{name: "provided.al2023", rule: "deny_lambda_runtime_not_al2023", resources: []policies.AnalyzedResource{function("fn")}},
 	{name: "go1.x", rule: "deny_lambda_runtime_not_al2023",
-		resources: []policies.Resource{function("fn", set("runtime", "go1.x"))},
+		resources: []policies.AnalyzedResource{function("fn", set("runtime", "go1.x"))},
 		want:      `Lambda function "fn" must use runtime "provided.al2023": set runtime to "provided.al2023" (got go1.x)`},
-	{name: "active tracing", rule: "deny_lambda_tracing_not_active", resources: []policies.Resource{function("fn")}},
+	{name: "active tracing", rule: "deny_lambda_tracing_not_active", resources: []policies.AnalyzedResource{function("fn")}},
 	{name: "pass-through tracing", rule: "deny_lambda_tracing_not_active",
-		resources: []policies.Resource{function("fn", set("tracingConfig.mode", "PassThrough"))},
+		resources: []policies.AnalyzedResource{function("fn", set("tracingConfig.mode", "PassThrough"))},
 		want:      `Lambda function "fn" must have active tracing: set tracingConfig.mode to "Active" (got PassThrough)`},
 	{name: "no tracing config", rule: "deny_lambda_tracing_not_active",
-		resources: []policies.Resource{function("fn", unset("tracingConfig"))}, want: "(got unset)"},
+		resources: []policies.AnalyzedResource{function("fn", unset("tracingConfig"))}, want: "(got unset)"},
 	{name: "memory at ceiling", rule: "warn_lambda_memory_above_ceiling",
-		resources: []policies.Resource{function("fn", set("memorySize", 1024.0))}},
+		resources: []policies.AnalyzedResource{function("fn", set("memorySize", 1024.0))}},
 	{name: "memory above ceiling", rule: "warn_lambda_memory_above_ceiling",
-		resources: []policies.Resource{function("fn", set("memorySize", 3008.0))},
+		resources: []policies.AnalyzedResource{function("fn", set("memorySize", 3008.0))},
 		want:      `Lambda function "fn" asks for 3008 MB of memory, above the 1024 MB ceiling`},
 	{name: "log group with retention", rule: "stack_deny_lambda_log_retention",
-		resources: []policies.Resource{function("fn"), logGroup("fn")}},
+		resources: []policies.AnalyzedResource{function("fn"), logGroup("fn")}},
 	{name: "log group missing", rule: "stack_deny_lambda_log_retention",
-		resources: []policies.Resource{function("fn")},
+		resources: []policies.AnalyzedResource{function("fn")},
 		want:      `Lambda function "fn" must log to a log group with retention: set loggingConfig.logGroup to the name of an aws:cloudwatch/logGroup:LogGroup in the stack whose retentionInDays > 0 (logGroup is /aws/lambda/fn)`},
 	{name: "log group keeps logs forever", rule: "stack_deny_lambda_log_retention",
-		resources: []policies.Resource{function("fn"), logGroup("fn", unset("retentionInDays"))},
+		resources: []policies.AnalyzedResource{function("fn"), logGroup("fn", unset("retentionInDays"))},
 		want:      `Lambda function "fn" must log to a log group with retention`},
 	{name: "log group retention zero", rule: "stack_deny_lambda_log_retention",
-		resources: []policies.Resource{function("fn"), logGroup("fn", set("retentionInDays", 0.0))},
+		resources: []policies.AnalyzedResource{function("fn"), logGroup("fn", set("retentionInDays", 0.0))},
 		want:      `Lambda function "fn" must log to a log group with retention`},
 	{name: "no logging config", rule: "stack_deny_lambda_log_retention",
-		resources: []policies.Resource{function("fn", unset("loggingConfig")), logGroup("fn")},
+		resources: []policies.AnalyzedResource{function("fn", unset("loggingConfig")), logGroup("fn")},
 		want:      "(logGroup is unset)"},
 	{name: "errors alarm", rule: "stack_deny_lambda_missing_errors_alarm",
-		resources: []policies.Resource{function("fn"), errorsAlarm("fn")}},
+		resources: []policies.AnalyzedResource{function("fn"), errorsAlarm("fn")}},
 	{name: "errors alarm on the logical name of a function without a name property", rule: "stack_deny_lambda_missing_errors_alarm",
-		resources: []policies.Resource{function("fn", unset("name")), errorsAlarm("fn")}},
+		resources: []policies.AnalyzedResource{function("fn", unset("name")), errorsAlarm("fn")}},
 	{name: "no errors alarm", rule: "stack_deny_lambda_missing_errors_alarm",
-		resources: []policies.Resource{function("fn")},
+		resources: []policies.AnalyzedResource{function("fn")},
 		want:      `Lambda function "fn" has no Errors alarm: add a MetricAlarm with namespace "AWS/Lambda", metricName "Errors" and dimensions.FunctionName fn`},
 	{name: "errors alarm of another function", rule: "stack_deny_lambda_missing_errors_alarm",
-		resources: []policies.Resource{function("fn", set("name", "fn-1234")), errorsAlarm("fn")},
+		resources: []policies.AnalyzedResource{function("fn", set("name", "fn-1234")), errorsAlarm("fn")},
 		want:      "dimensions.FunctionName fn-1234"},
 	{name: "throttles alarm is not an errors alarm", rule: "stack_deny_lambda_missing_errors_alarm",
-		resources: []policies.Resource{function("fn"), errorsAlarm("fn", set("metricName", "Throttles"))},
+		resources: []policies.AnalyzedResource{function("fn"), errorsAlarm("fn", set("metricName", "Throttles"))},
 		want:      `Lambda function "fn" has no Errors alarm`},
 
 	// DynamoDB.
-	{name: "pitr", rule: "deny_dynamodb_no_pitr", resources: []policies.Resource{table("orders")}},
+	{name: "pitr", rule: "deny_dynamodb_no_pitr", resources: []policies.AnalyzedResource{table("orders")}},
 	{name: "pitr disabled", rule: "deny_dynamodb_no_pitr",
-		resources: []policies.Resource{table("orders", set("pointInTimeRecovery.enabled", false))},
+		resources: []policies.AnalyzedResource{table("orders", set("pointInTimeRecovery.enabled", false))},
 		want:      `DynamoDB table "orders" must have point-in-time recovery: set pointInTimeRecovery.enabled to true`},
 	{name: "pitr unset", rule: "deny_dynamodb_no_pitr",
-		resources: []policies.Resource{table("orders", unset("pointInTimeRecovery"))},
+		resources: []policies.AnalyzedResource{table("orders", unset("pointInTimeRecovery"))},
 		want:      `DynamoDB table "orders" must have point-in-time recovery`},
-	{name: "customer-managed key", rule: "deny_dynamodb_no_cmk", resources: []policies.Resource{table("orders")}},
+	{name: "customer-managed key", rule: "deny_dynamodb_no_cmk", resources: []policies.AnalyzedResource{table("orders")}},
 	{name: "customer-managed key unknown at preview", rule: "deny_dynamodb_no_cmk",
-		resources: []policies.Resource{table("orders", set("serverSideEncryption.kmsKeyArn", unknown))}},
+		resources: []policies.AnalyzedResource{table("orders", set("serverSideEncryption.kmsKeyArn", unknown))}},
 	{name: "AWS-managed key", rule: "deny_dynamodb_no_cmk",
-		resources: []policies.Resource{table("orders", unset("serverSideEncryption.kmsKeyArn"))},
+		resources: []policies.AnalyzedResource{table("orders", unset("serverSideEncryption.kmsKeyArn"))},
 		want:      `DynamoDB table "orders" must be encrypted with a customer-managed KMS key: set serverSideEncryption.enabled to true and serverSideEncryption.kmsKeyArn`},
 	{name: "empty key arn", rule: "deny_dynamodb_no_cmk",
-		resources: []policies.Resource{table("orders", set("serverSideEncryption.kmsKeyArn", ""))},
+		resources: []policies.AnalyzedResource{table("orders", set("serverSideEncryption.kmsKeyArn", ""))},
 		want:      `DynamoDB table "orders" must be encrypted with a customer-managed KMS key`},
 	{name: "encryption disabled", rule: "deny_dynamodb_no_cmk",
-		resources: []policies.Resource{table("orders", set("serverSideEncryption.enabled", false))},
+		resources: []policies.AnalyzedResource{table("orders", set("serverSideEncryption.enabled", false))},
 		want:      `DynamoDB table "orders" must be encrypted with a customer-managed KMS key`},
 	{name: "prod with deletion protection", rule: "deny_dynamodb_prod_no_deletion_protection",
-		resources: []policies.Resource{table("orders", set("tags.environment", "prod"), set("deletionProtectionEnabled", true))}},
+		resources: []policies.AnalyzedResource{table("orders", set("tags.environment", "prod"), set("deletionProtectionEnabled", true))}},
 	{name: "dev without deletion protection", rule: "deny_dynamodb_prod_no_deletion_protection",
-		resources: []policies.Resource{table("orders")}},
+		resources: []policies.AnalyzedResource{table("orders")}},
 	{name: "prod without deletion protection", rule: "deny_dynamodb_prod_no_deletion_protection",
-		resources: []policies.Resource{table("orders", set("tags.environment", "prod"))},
+		resources: []policies.AnalyzedResource{table("orders", set("tags.environment", "prod"))},
 		want:      `DynamoDB table "orders" is tagged environment=prod and must have deletion protection: set deletionProtectionEnabled to true`},
 	{name: "replica with pitr", rule: "deny_dynamodb_replica_no_pitr",
-		resources: []policies.Resource{table("orders", set("replicas", []any{replica("us-east-1")}))}},
+		resources: []policies.AnalyzedResource{table("orders", set("replicas", []any{replica("us-east-1")}))}},
 	{name: "replica without pitr", rule: "deny_dynamodb_replica_no_pitr",
-		resources: []policies.Resource{table("orders", set("replicas", []any{replica("us-east-1"), replicaWithout("ap-southeast-1", "pointInTimeRecovery")}))},
+		resources: []policies.AnalyzedResource{table("orders", set("replicas", []any{replica("us-east-1"), replicaWithout("ap-southeast-1", "pointInTimeRecovery")}))},
 		want:      `DynamoDB table "orders" replica in ap-southeast-1 must have point-in-time recovery: set pointInTimeRecovery to true`},
 	{name: "replica with key", rule: "deny_dynamodb_replica_no_cmk",
-		resources: []policies.Resource{table("orders", set("replicas", []any{replica("us-east-1")}))}},
+		resources: []policies.AnalyzedResource{table("orders", set("replicas", []any{replica("us-east-1")}))}},
 	{name: "replica without key", rule: "deny_dynamodb_replica_no_cmk",
-		resources: []policies.Resource{table("orders", set("replicas", []any{replicaWithout("us-east-1", "kmsKeyArn")}))},
+		resources: []policies.AnalyzedResource{table("orders", set("replicas", []any{replicaWithout("us-east-1", "kmsKeyArn")}))},
 		want:      `DynamoDB table "orders" replica in us-east-1 must be encrypted with a customer-managed KMS key: set kmsKeyArn`},
 	{name: "latency alarm per replica", rule: "stack_deny_replica_missing_latency_alarm",
-		resources: []policies.Resource{
+		resources: []policies.AnalyzedResource{
 			table("orders", set("replicas", []any{replica("us-east-1"), replica("ap-southeast-1")})),
 			latencyAlarm("orders", "us-east-1"), latencyAlarm("orders", "ap-southeast-1"),
 		}},
 	{name: "latency alarm missing for one replica", rule: "stack_deny_replica_missing_latency_alarm",
-		resources: []policies.Resource{
+		resources: []policies.AnalyzedResource{
 			table("orders", set("replicas", []any{replica("us-east-1"), replica("ap-southeast-1")})),
 			latencyAlarm("orders", "us-east-1"),
 		},
 		want: `DynamoDB table "orders" replica in ap-southeast-1 has no ReplicationLatency alarm: add a MetricAlarm with namespace "AWS/DynamoDB", metricName "ReplicationLatency", dimensions.TableName orders and dimensions.ReceivingRegion ap-southeast-1`},
 	{name: "latency alarm of another table", rule: "stack_deny_replica_missing_latency_alarm",
-		resources: []policies.Resource{
+		resources: []policies.AnalyzedResource{
 			table("orders", set("replicas", []any{replica("us-east-1")})),
 			latencyAlarm("carts", "us-east-1"),
 		},
 		want: `DynamoDB table "orders" replica in us-east-1 has no ReplicationLatency alarm`},
 
 	// KMS.
-	{name: "rotation", rule: "deny_kms_key_rotation_disabled", resources: []policies.Resource{kmsKey("key")}},
+	{name: "rotation", rule: "deny_kms_key_rotation_disabled", resources: []policies.AnalyzedResource{kmsKey("key")}},
 	{name: "no rotation", rule: "deny_kms_key_rotation_disabled",
-		resources: []policies.Resource{kmsKey("key", unset("enableKeyRotation"))},
+		resources: []policies.AnalyzedResource{kmsKey("key", unset("enableKeyRotation"))},
 		want:      `KMS key "key" must rotate: set enableKeyRotation to true`},
 
 	// IAM.
 	{name: "exact actions", rule: "deny_iam_wildcard_action",
-		resources: []policies.Resource{iamPolicy(rolePolicy, "p", scopedPolicy)}},
+		resources: []policies.AnalyzedResource{iamPolicy(rolePolicy, "p", scopedPolicy)}},
 	{name: "wildcard in a deny statement", rule: "deny_iam_wildcard_action",
-		resources: []policies.Resource{iamPolicy(policy, "p", doc(`[{"Effect":"Deny","Action":"*","Resource":"*"}]`))}},
+		resources: []policies.AnalyzedResource{iamPolicy(policy, "p", doc(`[{"Effect":"Deny","Action":"*","Resource":"*"}]`))}},
 	{name: "star action", rule: "deny_iam_wildcard_action",
-		resources: []policies.Resource{iamPolicy(rolePolicy, "p", doc(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b"}`))},
+		resources: []policies.AnalyzedResource{iamPolicy(rolePolicy, "p", doc(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b"}`))},
 		want:      `IAM policy "p" allows the wildcard action "*": list the exact actions needed`},
 	{name: "service wildcard in a list", rule: "deny_iam_wildcard_action",
-		resources: []policies.Resource{iamPolicy(policy, "p", doc(`[{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:*"],"Resource":"arn:aws:dynamodb:eu-west-1:1:table/t"}]`))},
+		resources: []policies.AnalyzedResource{iamPolicy(policy, "p", doc(`[{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:*"],"Resource":"arn:aws:dynamodb:eu-west-1:1:table/t"}]`))},
 		want:      `IAM policy "p" allows the wildcard action "dynamodb:*"`},
 	{name: "scoped resources", rule: "deny_iam_wildcard_resource",
-		resources: []policies.Resource{iamPolicy(rolePolicy, "p", scopedPolicy)}},
+		resources: []policies.AnalyzedResource{iamPolicy(rolePolicy, "p", scopedPolicy)}},
 	{name: "allowlisted actions in any case", rule: "deny_iam_wildcard_resource",
-		resources: []policies.Resource{iamPolicy(policy, "p", doc(`{"Effect":"Allow","Action":"CloudWatch:PutMetricData","Resource":["*"]}`))}},
+		resources: []policies.AnalyzedResource{iamPolicy(policy, "p", doc(`{"Effect":"Allow","Action":"CloudWatch:PutMetricData","Resource":["*"]}`))}},
 	{name: "star resource", rule: "deny_iam_wildcard_resource",
-		resources: []policies.Resource{iamPolicy(rolePolicy, "p", doc(`[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*"}]`))},
+		resources: []policies.AnalyzedResource{iamPolicy(rolePolicy, "p", doc(`[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*"}]`))},
 		want:      `IAM policy "p" grants ["dynamodb:GetItem"] on "Resource": "*": scope Resource to the ARNs these actions need`},
 	{name: "star resource mixing allowlisted and scoped actions", rule: "deny_iam_wildcard_resource",
-		resources: []policies.Resource{iamPolicy(policy, "p", doc(`[{"Effect":"Allow","Action":["xray:PutTraceSegments","sqs:SendMessage"],"Resource":["arn:aws:sqs:eu-west-1:1:q","*"]}]`))},
+		resources: []policies.AnalyzedResource{iamPolicy(policy, "p", doc(`[{"Effect":"Allow","Action":["xray:PutTraceSegments","sqs:SendMessage"],"Resource":["arn:aws:sqs:eu-west-1:1:q","*"]}]`))},
 		want:      `IAM policy "p" grants ["sqs:SendMessage"] on "Resource": "*"`},
 	{name: "star resource with actions", rule: "deny_iam_wildcard_resource_without_action",
-		resources: []policies.Resource{iamPolicy(policy, "p", doc(`{"Effect":"Allow","Action":"xray:PutTraceSegments","Resource":"*"}`))}},
+		resources: []policies.AnalyzedResource{iamPolicy(policy, "p", doc(`{"Effect":"Allow","Action":"xray:PutTraceSegments","Resource":"*"}`))}},
 	{name: "star resource with NotAction", rule: "deny_iam_wildcard_resource_without_action",
-		resources: []policies.Resource{iamPolicy(rolePolicy, "p", doc(`{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}`))},
+		resources: []policies.AnalyzedResource{iamPolicy(rolePolicy, "p", doc(`{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}`))},
 		want:      `IAM policy "p" has an Allow statement on "Resource": "*" without an Action list`},
 
 	// API Gateway.
-	{name: "access logs", rule: "deny_apigateway_stage_no_access_logs", resources: []policies.Resource{stage("stage")}},
+	{name: "access logs", rule: "deny_apigateway_stage_no_access_logs", resources: []policies.AnalyzedResource{stage("stage")}},
 	{name: "no access logs", rule: "deny_apigateway_stage_no_access_logs",
-		resources: []policies.Resource{stage("stage", unset("accessLogSettings"))},
+		resources: []policies.AnalyzedResource{stage("stage", unset("accessLogSettings"))},
 		want:      `API Gateway stage "stage" must write access logs: set accessLogSettings.destinationArn`},
 	{name: "stage throttled", rule: "stack_deny_apigateway_stage_not_throttled",
-		resources: []policies.Resource{stage("stage"), methodSettings("v1")}},
+		resources: []policies.AnalyzedResource{stage("stage"), methodSettings("v1")}},
 	{name: "RestAPI component outputs are not a stage", rule: "stack_deny_apigateway_stage_not_throttled",
-		resources: []policies.Resource{restAPIOutputs("api"), methodSettings("v2")}},
+		resources: []policies.AnalyzedResource{restAPIOutputs("api"), methodSettings("v2")}},
 	{name: "stage without method settings", rule: "stack_deny_apigateway_stage_not_throttled",
-		resources: []policies.Resource{stage("stage")},
+		resources: []policies.AnalyzedResource{stage("stage")},
 		want:      `aws:apigateway/stage:Stage "stage" stage v1 must be throttled: add an aws:apigateway/methodSettings:MethodSettings with that restApi and stageName and settings.throttlingRateLimit and settings.throttlingBurstLimit > 0`},
 	{name: "stage with method settings of another stage", rule: "stack_deny_apigateway_stage_not_throttled",
-		resources: []policies.Resource{stage("stage"), methodSettings("v2")},
+		resources: []policies.AnalyzedResource{stage("stage"), methodSettings("v2")},
 		want:      `aws:apigateway/stage:Stage "stage" stage v1 must be throttled`},
 	{name: "stage without stageName", rule: "stack_deny_apigateway_stage_not_throttled",
-		resources: []policies.Resource{stage("stage", unset("stageName")), methodSettings("v1")},
+		resources: []policies.AnalyzedResource{stage("stage", unset("stageName")), methodSettings("v1")},
 		want:      `aws:apigateway/stage:Stage "stage" stage unset must be throttled`},
 	{name: "throttling disabled", rule: "stack_deny_apigateway_stage_not_throttled",
-		resources: []policies.Resource{stage("stage"), methodSettings("v1", set("settings.throttlingBurstLimit", -1.0))},
+		resources: []policies.AnalyzedResource{stage("stage"), methodSettings("v1", set("settings.throttlingBurstLimit", -1.0))},
 		want:      `aws:apigateway/stage:Stage "stage" stage v1 must be throttled`},
 
 	// Tags.
 	{name: "tagged", rule: "deny_missing_required_tag", resources: compliantGraph()},
 	{name: "tagged through provider default tags", rule: "deny_missing_required_tag",
-		resources: []policies.Resource{kmsKey("key", unset("tags"), set("tagsAll", tags()))}},
+		resources: []policies.AnalyzedResource{kmsKey("key", unset("tags"), set("tagsAll", tags()))}},
 	{name: "untagged type outside the list", rule: "deny_missing_required_tag",
-		resources: []policies.Resource{methodSettings("v1")}},
+		resources: []policies.AnalyzedResource{methodSettings("v1")}},
 	{name: "service tag missing", rule: "deny_missing_required_tag",
-		resources: []policies.Resource{function("fn", unset("tags.service"))},
+		resources: []policies.AnalyzedResource{function("fn", unset("tags.service"))},
 		want:      `aws:lambda/function:Function "fn" is missing the required tag "service": add a non-empty tags.service`},
 	{name: "environment tag empty", rule: "deny_missing_required_tag",
-		resources: []policies.Resource{resource("aws:sqs/queue:Queue", "q", map[string]any{"tags": map[string]any{"environment": "", "service": "shop"}})},
+		resources: []policies.AnalyzedResource{resource("aws:sqs/queue:Queue", "q", map[string]any{"tags": map[string]any{"environment": "", "service": "shop"}})},
 		want:      `aws:sqs/queue:Queue "q" is missing the required tag "environment"`},
 }
 
@@ -348,7 +348,7 @@ func TestEvaluateIsDeterministic(t *testing.T) {
 func TestEvaluateDoesNotChangeProperties(t *testing.T) {
 	fn := function("fn")
 	before := fn.Properties["loggingConfig"].(map[string]any)["logGroup"]
-	_, err := newEngine(t).Evaluate(context.Background(), []policies.Resource{fn})
+	_, err := newEngine(t).Evaluate(context.Background(), []policies.AnalyzedResource{fn})
 	require.NoError(t, err)
 	assert.Len(t, fn.Properties, 8)
 	assert.NotContains(t, fn.Properties, "__name")
@@ -356,12 +356,12 @@ func TestEvaluateDoesNotChangeProperties(t *testing.T) {
 }
 
 func TestEvaluateRejectsResourceWithoutType(t *testing.T) {
-	_, err := newEngine(t).Evaluate(context.Background(), []policies.Resource{{Name: "x", URN: "urn:x"}})
+	_, err := newEngine(t).Evaluate(context.Background(), []policies.AnalyzedResource{{Name: "x", URN: "urn:x"}})
 	assert.ErrorContains(t, err, "type and name are required")
 }
 
 func TestMandatory(t *testing.T) {
-	vs, err := newEngine(t).Evaluate(context.Background(), []policies.Resource{
+	vs, err := newEngine(t).Evaluate(context.Background(), []policies.AnalyzedResource{
 		function("fn", set("memorySize", 2048.0), set("runtime", "nodejs20.x")), logGroup("fn"), errorsAlarm("fn"),
 	})
 	require.NoError(t, err)
@@ -400,7 +400,7 @@ func rules(vs []policies.Violation) []string {
 	return out
 }
 
-func urns(rs []policies.Resource) []string {
+func urns(rs []policies.AnalyzedResource) []string {
 	var out []string
 	for _, r := range rs {
 		out = append(out, r.URN)

@@ -42,11 +42,11 @@ func unset(path string) change {
 	}
 }
 
-func resource(typ, name string, props map[string]any, changes ...change) policies.Resource {
+func resource(typ, name string, props map[string]any, changes ...change) policies.AnalyzedResource {
 	for _, c := range changes {
 		c(props)
 	}
-	return policies.Resource{Type: typ, Name: name, URN: urn(typ, name), Properties: props}
+	return policies.AnalyzedResource{Type: typ, Name: name, URN: urn(typ, name), Properties: props}
 }
 
 func urn(typ, name string) string {
@@ -57,7 +57,7 @@ func tags() map[string]any {
 	return map[string]any{"environment": "dev", "service": "shop"}
 }
 
-func function(name string, changes ...change) policies.Resource {
+func function(name string, changes ...change) policies.AnalyzedResource {
 	return resource("aws:lambda/function:Function", name, map[string]any{
 		"name":          name,
 		"architectures": []any{"arm64"},
@@ -70,7 +70,7 @@ func function(name string, changes ...change) policies.Resource {
 	}, changes...)
 }
 
-func logGroup(name string, changes ...change) policies.Resource {
+func logGroup(name string, changes ...change) policies.AnalyzedResource {
 	return resource("aws:cloudwatch/logGroup:LogGroup", name+"-logs", map[string]any{
 		"name":            "/aws/lambda/" + name,
 		"retentionInDays": 30.0,
@@ -78,7 +78,7 @@ func logGroup(name string, changes ...change) policies.Resource {
 	}, changes...)
 }
 
-func errorsAlarm(fn string, changes ...change) policies.Resource {
+func errorsAlarm(fn string, changes ...change) policies.AnalyzedResource {
 	return resource("aws:cloudwatch/metricAlarm:MetricAlarm", fn+"-errors", map[string]any{
 		"namespace":          "AWS/Lambda",
 		"metricName":         "Errors",
@@ -92,7 +92,7 @@ func errorsAlarm(fn string, changes ...change) policies.Resource {
 	}, changes...)
 }
 
-func table(name string, changes ...change) policies.Resource {
+func table(name string, changes ...change) policies.AnalyzedResource {
 	return resource("aws:dynamodb/table:Table", name, map[string]any{
 		"name":                      name,
 		"billingMode":               "PAY_PER_REQUEST",
@@ -112,7 +112,7 @@ func replica(region string) map[string]any {
 	}
 }
 
-func latencyAlarm(tableName, region string, changes ...change) policies.Resource {
+func latencyAlarm(tableName, region string, changes ...change) policies.AnalyzedResource {
 	return resource("aws:cloudwatch/metricAlarm:MetricAlarm", tableName+"-"+region+"-latency", map[string]any{
 		"namespace":  "AWS/DynamoDB",
 		"metricName": "ReplicationLatency",
@@ -121,7 +121,7 @@ func latencyAlarm(tableName, region string, changes ...change) policies.Resource
 	}, changes...)
 }
 
-func kmsKey(name string, changes ...change) policies.Resource {
+func kmsKey(name string, changes ...change) policies.AnalyzedResource {
 	return resource("aws:kms/key:Key", name, map[string]any{
 		"enableKeyRotation": true,
 		"tags":              tags(),
@@ -130,7 +130,7 @@ func kmsKey(name string, changes ...change) policies.Resource {
 
 // iamPolicy is a policy resource of typ ("aws:iam/rolePolicy:RolePolicy" or
 // "aws:iam/policy:Policy") whose policy property is the JSON text of doc, as Pulumi records it.
-func iamPolicy(typ, name, doc string) policies.Resource {
+func iamPolicy(typ, name, doc string) policies.AnalyzedResource {
 	return resource(typ, name, map[string]any{"policy": doc})
 }
 
@@ -138,7 +138,7 @@ const scopedPolicy = `{"Version":"2012-10-17","Statement":[
  {"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:PutItem"],"Resource":"arn:aws:dynamodb:eu-west-1:111111111111:table/orders"},
  {"Effect":"Allow","Action":["xray:PutTraceSegments","xray:PutTelemetryRecords"],"Resource":"*"}]}`
 
-func stage(name string, changes ...change) policies.Resource {
+func stage(name string, changes ...change) policies.AnalyzedResource {
 	return resource("aws:apigateway/stage:Stage", name, map[string]any{
 		"stageName":         "v1",
 		"restApi":           "api-id",
@@ -149,11 +149,11 @@ func stage(name string, changes ...change) policies.Resource {
 
 // restAPI is the aws-apigateway component with its inputs; restAPIOutputs (preview_test.go)
 // gives it the outputs stack rules see.
-func restAPI(name string, changes ...change) policies.Resource {
+func restAPI(name string, changes ...change) policies.AnalyzedResource {
 	return resource("aws-apigateway:index:RestAPI", name, map[string]any{"stageName": "v1"}, changes...)
 }
 
-func methodSettings(stageName string, changes ...change) policies.Resource {
+func methodSettings(stageName string, changes ...change) policies.AnalyzedResource {
 	return resource("aws:apigateway/methodSettings:MethodSettings", stageName+"-throttle", map[string]any{
 		"restApi":    "api-id",
 		"stageName":  stageName,
@@ -163,8 +163,8 @@ func methodSettings(stageName string, changes ...change) policies.Resource {
 }
 
 // compliantGraph is a small stack that every rule accepts: one service of each kind the pack knows.
-func compliantGraph() []policies.Resource {
-	return []policies.Resource{
+func compliantGraph() []policies.AnalyzedResource {
+	return []policies.AnalyzedResource{
 		kmsKey("data-key"),
 		table("orders", set("replicas", []any{replica("us-east-1"), replica("ap-southeast-1")})),
 		latencyAlarm("orders", "us-east-1"),
@@ -184,8 +184,8 @@ func compliantGraph() []policies.Resource {
 }
 
 // syntheticGraph builds about n resources of compliant services, for the benchmark.
-func syntheticGraph(n int) []policies.Resource {
-	var out []policies.Resource
+func syntheticGraph(n int) []policies.AnalyzedResource {
+	var out []policies.AnalyzedResource
 	for i := 0; len(out) < n; i++ {
 		fn := fmt.Sprintf("fn-%03d", i)
 		out = append(out,

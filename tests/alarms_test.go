@@ -20,7 +20,7 @@ const (
 // queried metric counts.
 type watched struct{ namespace, metric string }
 
-func alarmMetrics(a engine.Resource) map[watched][]map[string]any {
+func alarmMetrics(a engine.GraphResource) map[watched][]map[string]any {
 	out := map[watched][]map[string]any{}
 	if ns, ok := a.Inputs["namespace"].(string); ok {
 		dims, _ := a.Inputs["dimensions"].(map[string]any)

@@ -119,9 +119,9 @@ func TestAPIRoutesFollowTheRouteTable(t *testing.T) {
 }
 
 // apiChildren are the RestApi and the Stage the RestAPI component registered.
-func apiChildren(t *testing.T, g *engine.Graph, api engine.Resource) (restAPI, stage engine.Resource) {
+func apiChildren(t *testing.T, g *engine.Graph, api engine.GraphResource) (restAPI, stage engine.GraphResource) {
 	t.Helper()
-	var restAPIs, stages []engine.Resource
+	var restAPIs, stages []engine.GraphResource
 	for _, c := range g.Children(api.URN) {
 		switch c.Type {
 		case "aws:apigateway/restApi:RestApi":
@@ -163,7 +163,7 @@ type parameter struct {
 }
 
 // definitionOf parses a RestApi's body.
-func definitionOf(t *testing.T, restAPI engine.Resource) definition {
+func definitionOf(t *testing.T, restAPI engine.GraphResource) definition {
 	t.Helper()
 	body, ok := restAPI.Inputs["body"].(string)
 	require.True(t, ok, "the RestApi has a known body")

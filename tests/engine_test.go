@@ -167,7 +167,7 @@ func TestScenarioRegionRemoved(t *testing.T) {
 }
 
 // previewResource finds a resource of a preview's graph.
-func previewResource(res *engine.Result, urn string) (engine.Resource, bool) {
+func previewResource(res *engine.Result, urn string) (engine.GraphResource, bool) {
 	return res.Graph.ByURN(urn)
 }
 

@@ -85,7 +85,7 @@ func TestEventsActiveInTheWriterRegionOnly(t *testing.T) {
 	})
 }
 
-func descendsFrom(g *engine.Graph, r engine.Resource, ancestor string) bool {
+func descendsFrom(g *engine.Graph, r engine.GraphResource, ancestor string) bool {
 	for r.Parent != "" {
 		if r.Parent == ancestor {
 			return true
@@ -314,7 +314,7 @@ func TestEventAlarms(t *testing.T) {
 		g := s.graph
 		writer := s.regions(t)[0]
 		topic := arnOf(t, g, evTopicType, writer+"-alarms-topic")
-		alarmed := func(namespace, metric, dim, value string) *engine.Resource {
+		alarmed := func(namespace, metric, dim, value string) *engine.GraphResource {
 			for _, a := range g.OfType(evAlarmType) {
 				dims, _ := a.Inputs["dimensions"].(map[string]any)
 				// Every region has its pipeline, of the same names: the writer's, in the writer region.

@@ -99,7 +99,7 @@ func (a *Analyzer) AnalyzeStack(ctx context.Context, rs []plugin.AnalyzerStackRe
 	if !slices.ContainsFunc(a.pack.Rules(), func(r policies.Rule) bool { return r.Stack }) {
 		return plugin.AnalyzeResponse{}, nil
 	}
-	resources := make([]policies.Resource, 0, len(rs))
+	resources := make([]policies.AnalyzedResource, 0, len(rs))
 	for _, r := range rs {
 		res, err := convert(r.AnalyzerResource)
 		if err != nil {
@@ -240,12 +240,12 @@ func apiLevel(l policies.Level) apitype.EnforcementLevel {
 }
 
 // convert turns an engine request into the resource the rules see, its properties in Properties.
-func convert(r plugin.AnalyzerResource) (policies.Resource, error) {
+func convert(r plugin.AnalyzerResource) (policies.AnalyzedResource, error) {
 	props, err := wire(r.Properties)
 	if err != nil {
-		return policies.Resource{}, err
+		return policies.AnalyzedResource{}, err
 	}
-	res := policies.Resource{
+	res := policies.AnalyzedResource{
 		Type:       string(r.Type),
 		Name:       r.Name,
 		URN:        string(r.URN),
@@ -255,7 +255,7 @@ func convert(r plugin.AnalyzerResource) (policies.Resource, error) {
 	if p := r.Provider; p != nil {
 		pprops, err := wire(p.Properties)
 		if err != nil {
-			return policies.Resource{}, fmt.Errorf("provider: %w", err)
+			return policies.AnalyzedResource{}, fmt.Errorf("provider: %w", err)
 		}
 		res.Provider = &policies.Provider{Type: string(p.Type), Name: p.Name, URN: string(p.URN), Properties: pprops}
 	}

@@ -105,7 +105,7 @@ func FromResult(res *engine.Result) *Plan {
 	g := res.Graph
 	p := &Plan{Stack: g.Stack, Outputs: map[string]any{}, Policy: Verdict{Violations: []Violation{}}, result: res}
 	maps.Copy(p.Outputs, g.Outputs)
-	byURN := make(map[string]engine.Resource, len(g.Resources))
+	byURN := make(map[string]engine.GraphResource, len(g.Resources))
 	for _, r := range g.Resources {
 		byURN[r.URN] = r
 	}
@@ -143,7 +143,7 @@ func FromResult(res *engine.Result) *Plan {
 }
 
 // dependencies is the union of r's property dependencies, sorted.
-func dependencies(r engine.Resource) []string {
+func dependencies(r engine.GraphResource) []string {
 	set := map[string]bool{}
 	for _, deps := range r.PropertyDependencies {
 		for _, d := range deps {
@@ -161,7 +161,7 @@ func dependencies(r engine.Resource) []string {
 const levelMandatory = "mandatory"
 
 // components lists the shopstack:* components above r, outermost first.
-func components(byURN map[string]engine.Resource, r engine.Resource) []string {
+func components(byURN map[string]engine.GraphResource, r engine.GraphResource) []string {
 	var chain []string
 	seen := map[string]bool{}
 	for parent, ok := byURN[r.Parent]; ok && !seen[parent.URN]; parent, ok = byURN[parent.Parent] {

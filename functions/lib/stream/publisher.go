@@ -18,8 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
-	"shopstack/functions/lib/pipeline"
 	"shopstack/functions/lib/backoff"
+	"shopstack/functions/lib/pipeline"
 )
 
 // Bus is the part of the EventBridge API the publisher calls; *eventbridge.Client is one.

@@ -34,10 +34,11 @@ type EventConsumerArgs struct {
 
 // EventConsumer is one consumer: a rule on the bus for its event types, its queue (the rule's
 // target, which only that rule may send to) with a dead-letter queue, and the function reading it.
-//
-// Its resources are children of the pipeline (Events), not of a component of their own: a new
-// parent would give each of them a new URN, and every environment's plan must stay the same.
+// The rule stays under the bus it belongs to; the rest are the component's, each aliased to where
+// it sat before (formerPipeline.movedFrom).
 type EventConsumer struct {
+	pulumi.ResourceState
+
 	Rule     *cloudwatch.EventRule
 	Queue    *sqs.Queue
 	DLQ      *sqs.Queue
@@ -56,11 +57,15 @@ const (
 // eventsService is the service tag of the pipeline's own resources.
 const eventsService = "events"
 
-// newEventConsumer declares a consumer under parent, the region's pipeline.
-func newEventConsumer(ctx *pulumi.Context, name string, args *EventConsumerArgs, parent pulumi.Resource) (*EventConsumer, error) {
+// NewEventConsumer declares a consumer under events, the region's pipeline.
+func NewEventConsumer(ctx *pulumi.Context, name string, events *Events, args *EventConsumerArgs) (*EventConsumer, error) {
 	c := &EventConsumer{}
+	if err := ctx.RegisterComponentResource("shopstack:events:EventConsumer", name, c, pulumi.Parent(events)); err != nil {
+		return nil, err
+	}
 	fail := func(step string, err error) error { return fmt.Errorf("%s %s: %w", args.Name, step, err) }
-	if err := c.queues(ctx, name, args, parent); err != nil {
+	moved := func(child string) pulumi.ResourceOption { return args.Former.movedFrom(ctx, events, child) }
+	if err := c.queues(ctx, name, args, moved); err != nil {
 		return nil, err
 	}
 	if err := c.rule(ctx, name, args); err != nil {
@@ -88,7 +93,7 @@ func newEventConsumer(ctx *pulumi.Context, name string, args *EventConsumerArgs,
 		Tags:       withService(args.Tags, args.Name),
 		Alarms:     args.Alarms,
 		FormerName: args.Former.name(name),
-	}, pulumi.Parent(parent))
+	}, pulumi.Parent(c), moved(name))
 	if err != nil {
 		return nil, fail("function", err)
 	}
@@ -102,21 +107,24 @@ func newEventConsumer(ctx *pulumi.Context, name string, args *EventConsumerArgs,
 	if err != nil {
 		return nil, fail("mapping", err)
 	}
-	if err := args.Alarms.Declare(ctx, parent, []Alarm{deadLetterAlarm(name+"-dlq-visible", c.DLQ)}); err != nil {
+	if err := args.Alarms.Declare(ctx, c, []Alarm{deadLetterAlarm(name+"-dlq-visible", c.DLQ)}, moved(name+"-dlq-visible")); err != nil {
 		return nil, fail("alarms", err)
+	}
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{}); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
 
 // queues declares the consumer's queue and its dead-letter queue.
-func (c *EventConsumer) queues(ctx *pulumi.Context, name string, args *EventConsumerArgs, parent pulumi.Resource) error {
+func (c *EventConsumer) queues(ctx *pulumi.Context, name string, args *EventConsumerArgs, moved func(string) pulumi.ResourceOption) error {
 	tags := withService(args.Tags, eventsService)
 	var err error
 	c.DLQ, err = newQueue(ctx, name+"-dlq", &sqs.QueueArgs{
 		Name:                    pulumi.String(physicalName(ctx, args.Name+"-dlq")),
 		MessageRetentionSeconds: pulumi.Int(dlqRetentionSeconds),
 		Tags:                    tags,
-	}, pulumi.Parent(parent))
+	}, pulumi.Parent(c), moved(name+"-dlq"))
 	if err != nil {
 		return fmt.Errorf("%s dead-letter queue: %w", args.Name, err)
 	}
@@ -132,7 +140,7 @@ func (c *EventConsumer) queues(ctx *pulumi.Context, name string, args *EventCons
 		MessageRetentionSeconds:  pulumi.Int(queueRetentionSeconds),
 		RedrivePolicy:            redrive,
 		Tags:                     tags,
-	}, pulumi.Parent(parent))
+	}, pulumi.Parent(c), moved(name+"-queue"))
 	if err != nil {
 		return fmt.Errorf("%s queue: %w", args.Name, err)
 	}

@@ -71,6 +71,9 @@ var streamFilters = map[string][]string{
 // streamTables are the tables the publisher reads, in order.
 var streamTables = []string{schema.Orders, schema.Products}
 
+// eventsType is the pipeline component's type token.
+const eventsType = "shopstack:events:Events"
+
 // publisher is the function folder (and logical name) of the stream publisher.
 const publisher = "publisher"
 
@@ -87,7 +90,7 @@ func pipelineFunctions() []string {
 // NewEvents declares one region's event pipeline. opts must carry the region's provider.
 func NewEvents(ctx *pulumi.Context, name string, args *EventsArgs, opts ...pulumi.ResourceOption) (*Events, error) {
 	e := &Events{StreamMappings: map[string]*lambda.EventSourceMapping{}, Consumers: map[string]*EventConsumer{}}
-	if err := ctx.RegisterComponentResource("shopstack:events:Events", name, e, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(eventsType, name, e, opts...); err != nil {
 		return nil, err
 	}
 	tags := withService(args.Tags, eventsService)
@@ -120,12 +123,12 @@ func NewEvents(ctx *pulumi.Context, name string, args *EventsArgs, opts ...pulum
 	}
 	topics := map[string]*sns.Topic{contract.CustomerTopic: e.CustomerTopic, contract.AdminTopic: e.AdminTopic}
 	for _, c := range contract.Consumers {
-		consumer, err := newEventConsumer(ctx, name+"-"+c.Name, &EventConsumerArgs{
+		consumer, err := NewEventConsumer(ctx, name+"-"+c.Name, e, &EventConsumerArgs{
 			Name: c.Name, Types: c.Types, Bus: e.Bus, Topic: topics[c.Topic],
 			Region: args.Region, MaxReceiveCount: args.Settings.MaxReceiveCount, Function: args.Function,
 			LogRetentionDays: args.LogRetentionDays, Artifacts: args.Artifacts, Data: args.Data, Alarms: args.Alarms, Tags: args.Tags,
 			Former: e.former,
-		}, e)
+		})
 		if err != nil {
 			return nil, fmt.Errorf("events %s: %w", name, err)
 		}

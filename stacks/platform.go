@@ -199,7 +199,7 @@ func eventsAliases(writer bool) []pulumi.Alias {
 	if !writer {
 		return nil
 	}
-	return []pulumi.Alias{{Name: pulumi.String("events"), NoParent: pulumi.Bool(true)}}
+	return []pulumi.Alias{{Name: pulumi.String(formerEvents), NoParent: pulumi.Bool(true)}}
 }
 
 // formerPipeline names the writer's pipeline resources as they were named under that top-level
@@ -219,7 +219,23 @@ func (f formerPipeline) name(name string) string {
 	if !f.writer || !ok {
 		return ""
 	}
-	return "events" + rest
+	return formerEvents + rest
+}
+
+// formerEvents is the name of the top-level pipeline component then.
+const formerEvents = "events"
+
+// movedFrom is the aliases of a consumer's resource, which sat directly under the pipeline
+// (events) until the consumer became a component: its URN there, and for the writer's the one it
+// had under the top-level pipeline. The engine derives a child's old URN from its own parent's
+// alias only, and the consumer component is new, so both are said.
+func (f formerPipeline) movedFrom(ctx *pulumi.Context, events pulumi.Resource, name string) pulumi.ResourceOption {
+	aliases := []pulumi.Alias{{Parent: events}}
+	if old := f.name(name); old != "" {
+		formerParent := fmt.Sprintf("urn:pulumi:%s::%s::%s::%s", ctx.Stack(), ctx.Project(), eventsType, formerEvents)
+		aliases = append(aliases, pulumi.Alias{Name: pulumi.String(old), ParentURN: pulumi.URN(formerParent)})
+	}
+	return pulumi.Aliases(aliases)
 }
 
 // alias keeps the URN name had then.

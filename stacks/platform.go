@@ -232,8 +232,8 @@ const formerEvents = "events"
 func (f formerPipeline) movedFrom(ctx *pulumi.Context, events pulumi.Resource, name string) pulumi.ResourceOption {
 	aliases := []pulumi.Alias{{Parent: events}}
 	if old := f.name(name); old != "" {
-		formerParent := fmt.Sprintf("urn:pulumi:%s::%s::%s::%s", ctx.Stack(), ctx.Project(), eventsType, formerEvents)
-		aliases = append(aliases, pulumi.Alias{Name: pulumi.String(old), ParentURN: pulumi.URN(formerParent)})
+		formerParent := pulumi.CreateURN(pulumi.String(formerEvents), pulumi.String(eventsType), nil, pulumi.String(ctx.Project()), pulumi.String(ctx.Stack()))
+		aliases = append(aliases, pulumi.Alias{Name: pulumi.String(old), ParentURN: formerParent})
 	}
 	return pulumi.Aliases(aliases)
 }
